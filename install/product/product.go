@@ -1,0 +1,179 @@
+// Package product describes the desktop apps the installer configures.
+// Every product-specific name (paths, labels, host names) comes from a
+// Descriptor, so supporting another app is a plist, not a code change.
+package product
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"howett.net/plist"
+)
+
+// Descriptor holds the names of SPEC.md §2. Paths are absolute inside the
+// target root; the user-relative ones (UserDir, UserSocket) are relative to
+// the user's home.
+type Descriptor struct {
+	Name           string `plist:"Name"`
+	AppBundle      string `plist:"AppBundle"`      // /Applications/Docker.app
+	UserDir        string `plist:"UserDir"`        // .docker (relative to home)
+	AppSupportDir  string `plist:"AppSupportDir"`  // /Library/Application Support/com.docker.docker
+	HelperLabel    string `plist:"HelperLabel"`    // com.docker.vmnetd
+	HelperSocket   string `plist:"HelperSocket"`   // /var/run/com.docker.vmnetd.sock
+	SocketLink     string `plist:"SocketLink"`     // /var/run/docker.sock
+	UserSocket     string `plist:"UserSocket"`     // .docker/run/docker.sock (relative to home)
+	BootTaskLabel  string `plist:"BootTaskLabel"`  // com.docker.socket
+	KubernetesName string `plist:"KubernetesName"` // kubernetes.docker.internal
+	HostEnvVar     string `plist:"HostEnvVar"`     // DOCKER_HOST
+	ManagedDomain  string `plist:"ManagedDomain"`  // com.docker.installer
+	CLIContext     string `plist:"CLIContext"`     // desktop-linux
+}
+
+var builtin = map[string]Descriptor{
+	"docker": {
+		Name:           "docker",
+		AppBundle:      "/Applications/Docker.app",
+		UserDir:        ".docker",
+		AppSupportDir:  "/Library/Application Support/com.docker.docker",
+		HelperLabel:    "com.docker.vmnetd",
+		HelperSocket:   "/var/run/com.docker.vmnetd.sock",
+		SocketLink:     "/var/run/docker.sock",
+		UserSocket:     ".docker/run/docker.sock",
+		BootTaskLabel:  "com.docker.socket",
+		KubernetesName: "kubernetes.docker.internal",
+		HostEnvVar:     "DOCKER_HOST",
+		ManagedDomain:  "com.docker.installer",
+		CLIContext:     "desktop-linux",
+	},
+	"iechor": {
+		Name:           "iechor",
+		AppBundle:      "/Applications/iEchor.app",
+		UserDir:        ".iechor",
+		AppSupportDir:  "/Library/Application Support/com.iechor.iechor",
+		HelperLabel:    "com.iechor.vmnetd",
+		HelperSocket:   "/var/run/com.iechor.vmnetd.sock",
+		SocketLink:     "/var/run/iechor.sock",
+		UserSocket:     ".iechor/run/iechor.sock",
+		BootTaskLabel:  "com.iechor.socket",
+		KubernetesName: "kubernetes.iechor.internal",
+		HostEnvVar:     "IECHOR_HOST",
+		ManagedDomain:  "com.iechor.installer",
+		CLIContext:     "desktop-linux",
+	},
+}
+
+// Names lists the built-in products.
+func Names() []string {
+	names := make([]string, 0, len(builtin))
+	for n := range builtin {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Builtin returns a built-in descriptor by name.
+func Builtin(name string) (Descriptor, error) {
+	d, ok := builtin[name]
+	if !ok {
+		return Descriptor{}, fmt.Errorf("unknown product %q (built in: %s; use --product-file for others)", name, strings.Join(Names(), ", "))
+	}
+	return d, nil
+}
+
+// Parse decodes a descriptor plist (XML or binary) with the keys of
+// Descriptor and validates it.
+func Parse(data []byte) (Descriptor, error) {
+	var d Descriptor
+	if _, err := plist.Unmarshal(data, &d); err != nil {
+		return Descriptor{}, fmt.Errorf("product descriptor is not a valid plist: %w", err)
+	}
+	if err := d.Validate(); err != nil {
+		return Descriptor{}, err
+	}
+	return d, nil
+}
+
+// Validate checks that every name is present and that paths are clean and
+// of the right kind, so no descriptor can point the installer outside the
+// places SPEC.md §2 names.
+func (d Descriptor) Validate() error {
+	abs := map[string]string{
+		"AppBundle": d.AppBundle, "AppSupportDir": d.AppSupportDir,
+		"HelperSocket": d.HelperSocket, "SocketLink": d.SocketLink,
+	}
+	rel := map[string]string{"UserDir": d.UserDir, "UserSocket": d.UserSocket}
+	plain := map[string]string{
+		"Name": d.Name, "HelperLabel": d.HelperLabel, "BootTaskLabel": d.BootTaskLabel,
+		"KubernetesName": d.KubernetesName, "HostEnvVar": d.HostEnvVar,
+		"ManagedDomain": d.ManagedDomain, "CLIContext": d.CLIContext,
+	}
+	for _, k := range sortedKeys(abs) {
+		v := abs[k]
+		if v == "" || !path.IsAbs(v) || path.Clean(v) != v || v == "/" {
+			return fmt.Errorf("product descriptor: %s must be a clean absolute path, got %q", k, v)
+		}
+	}
+	for _, k := range sortedKeys(rel) {
+		v := rel[k]
+		if v == "" || path.IsAbs(v) || path.Clean(v) != v || v == "." || strings.HasPrefix(v, "..") {
+			return fmt.Errorf("product descriptor: %s must be a clean path inside the home, got %q", k, v)
+		}
+	}
+	for _, k := range sortedKeys(plain) {
+		v := plain[k]
+		if v == "" || strings.ContainsAny(v, "/\x00\n\r\t #") || v == "." || v == ".." {
+			return fmt.Errorf("product descriptor: %s must be a non-empty name without '/', spaces or '#', got %q", k, v)
+		}
+	}
+	return nil
+}
+
+// Marshal encodes the descriptor as an XML plist (used to write examples).
+func (d Descriptor) Marshal() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := plist.NewEncoderForFormat(&buf, plist.XMLFormat)
+	enc.Indent("\t")
+	if err := enc.Encode(d); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// BundledCLIDir is the app's directory of command-line tools.
+func (d Descriptor) BundledCLIDir() string { return d.AppBundle + "/Contents/Resources/bin" }
+
+// ProfilePath is the single-user profile of SPEC.md §6.
+func (d Descriptor) ProfilePath() string { return d.AppSupportDir + "/installer.plist" }
+
+// HelperBinary is where the privileged helper is installed.
+func (d Descriptor) HelperBinary() string { return "/Library/PrivilegedHelperTools/" + d.HelperLabel }
+
+// HelperPlist is the helper's LaunchDaemon.
+func (d Descriptor) HelperPlist() string { return "/Library/LaunchDaemons/" + d.HelperLabel + ".plist" }
+
+// BootTaskPlist is the LaunchDaemon that recreates the socket link at boot.
+func (d Descriptor) BootTaskPlist() string {
+	return "/Library/LaunchDaemons/" + d.BootTaskLabel + ".plist"
+}
+
+// LockPath is the installer's lock file.
+func (d Descriptor) LockPath() string { return "/var/run/" + d.Name + "-installer.lock" }
+
+// LogPath is the default JSON-lines log of SPEC.md §11.
+func (d Descriptor) LogPath() string { return "/Library/Logs/" + d.Name + "-installer/installer.log" }
+
+// PolicyPath is the Registry Access Management policy cache of §8.
+func (d Descriptor) PolicyPath() string { return d.AppSupportDir + "/registry-access-policy.json" }
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
