@@ -1,0 +1,291 @@
+package helper
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Via says how a port was bound.
+type Via string
+
+const (
+	ViaDirect Via = "direct"
+	ViaHelper Via = "helper"
+)
+
+// clientCommit is the commit id our client sends; vmnetd only logs it.
+const clientCommit = "0000000000000000000000000000000000000000"
+
+// Client talks to vmnetd. The zero Timeout means DefaultTimeout per request
+// (a deadline on ctx wins when sooner).
+type Client struct {
+	Socket  string
+	Timeout time.Duration
+}
+
+// PortError is a failure to expose a port, worded as Docker words it so
+// users and scripts recognise it.
+type PortError struct {
+	Proto Proto
+	Addr  netip.AddrPort
+	Err   error
+}
+
+func (e *PortError) Error() string {
+	return fmt.Sprintf("Ports are not available: exposing port %s %s -> 0.0.0.0:0: %v",
+		strings.ToUpper(e.Proto.String()), e.Addr, e.Err)
+}
+
+func (e *PortError) Unwrap() error { return e.Err }
+
+// StatusError is a non-zero status from vmnetd, with its message when the
+// command carries one. errors.Is matches EADDRINUSE and EADDRNOTAVAIL.
+type StatusError struct {
+	Status  Status
+	Message string
+}
+
+func (e *StatusError) Error() string {
+	switch {
+	case e.Message != "":
+		return "vmnetd: " + e.Message
+	case e.Status == StatusAddrInUse:
+		return "vmnetd: address already in use"
+	case e.Status == StatusAddrNotAvail:
+		return "vmnetd: address not available"
+	}
+	return fmt.Sprintf("vmnetd refused the request (status %d); its log says why", uint64(e.Status))
+}
+
+func (e *StatusError) Is(target error) bool {
+	return (e.Status == StatusAddrInUse && target == syscall.EADDRINUSE) ||
+		(e.Status == StatusAddrNotAvail && target == syscall.EADDRNOTAVAIL)
+}
+
+// ParseAddr accepts "IP:PORT", "[IPv6]:PORT" and ":PORT" (0.0.0.0).
+func ParseAddr(s string) (netip.AddrPort, error) {
+	if strings.HasPrefix(s, ":") {
+		s = "0.0.0.0" + s
+	}
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("address %q is not IP:PORT: %w", s, err)
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
+}
+
+// ListenTCP binds addr the way the app's backend does: directly first, and
+// through vmnetd only when the kernel says permission denied.
+func (c Client) ListenTCP(ctx context.Context, addr string) (net.Listener, Via, error) {
+	ap, err := ParseAddr(addr)
+	if err != nil {
+		return nil, "", err
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, netFor("tcp", ap), ap.String())
+	if err == nil {
+		return ln, ViaDirect, nil
+	}
+	if !errors.Is(err, os.ErrPermission) {
+		return nil, "", &PortError{TCP, ap, err}
+	}
+	f, err := c.Bind(ctx, TCP, ap)
+	if err != nil {
+		return nil, "", &PortError{TCP, ap, err}
+	}
+	defer f.Close() // FileListener holds its own dup
+	ln, err = net.FileListener(f)
+	if err != nil {
+		return nil, "", &PortError{TCP, ap, fmt.Errorf("using the socket from vmnetd: %w", err)}
+	}
+	return ln, ViaHelper, nil
+}
+
+// ListenUDP is ListenTCP for datagrams.
+func (c Client) ListenUDP(ctx context.Context, addr string) (net.PacketConn, Via, error) {
+	ap, err := ParseAddr(addr)
+	if err != nil {
+		return nil, "", err
+	}
+	var lc net.ListenConfig
+	pc, err := lc.ListenPacket(ctx, netFor("udp", ap), ap.String())
+	if err == nil {
+		return pc, ViaDirect, nil
+	}
+	if !errors.Is(err, os.ErrPermission) {
+		return nil, "", &PortError{UDP, ap, err}
+	}
+	f, err := c.Bind(ctx, UDP, ap)
+	if err != nil {
+		return nil, "", &PortError{UDP, ap, err}
+	}
+	defer f.Close() // FilePacketConn holds its own dup
+	pc, err = net.FilePacketConn(f)
+	if err != nil {
+		return nil, "", &PortError{UDP, ap, fmt.Errorf("using the socket from vmnetd: %w", err)}
+	}
+	return pc, ViaHelper, nil
+}
+
+// netFor picks tcp4/tcp6 so 0.0.0.0 stays IPv4-only, as vmnetd binds it.
+func netFor(base string, ap netip.AddrPort) string {
+	if ap.Addr().Is4() {
+		return base + "4"
+	}
+	return base + "6"
+}
+
+// Bind asks vmnetd for a bound socket (listening, for TCP) and returns it.
+// The caller owns the file.
+func (c Client) Bind(ctx context.Context, p Proto, ap netip.AddrPort) (*os.File, error) {
+	req := Request{Command: CmdBindIPv4, Addr: ap.Addr(), Port: ap.Port(), Proto: p}
+	if ap.Addr().Is6() {
+		req.Command = CmdBindIPv6
+	}
+	conn, err := c.start(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	st, fd, err := readBindReply(conn)
+	if err != nil {
+		return nil, err
+	}
+	if st != StatusOK {
+		err := &StatusError{Status: st}
+		if st == StatusAddrInUse || st == StatusAddrNotAvail {
+			errno := syscall.EADDRINUSE
+			if st == StatusAddrNotAvail {
+				errno = syscall.EADDRNOTAVAIL
+			}
+			var addr net.Addr = net.TCPAddrFromAddrPort(ap)
+			if p == UDP {
+				addr = net.UDPAddrFromAddrPort(ap)
+			}
+			return nil, &net.OpError{Op: "listen", Net: p.String(), Addr: addr, Err: os.NewSyscallError("bind", errno)}
+		}
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), fmt.Sprintf("vmnetd:%s:%s", p, ap)), nil
+}
+
+// clientConn is a connection to vmnetd tied to a context.
+type clientConn struct {
+	*net.UnixConn
+	stop func() bool
+}
+
+func (c *clientConn) Close() error {
+	c.stop()
+	return c.UnixConn.Close()
+}
+
+// readBindReply reads the 8-byte status and the fd that comes with it.
+// Any fd beyond the one the protocol allows is closed, never leaked.
+func readBindReply(conn *clientConn) (Status, int, error) {
+	var buf [8]byte
+	oob := make([]byte, syscall.CmsgSpace(4*4))
+	got, fd := 0, -1
+	fail := func(err error) (Status, int, error) {
+		if fd >= 0 {
+			syscall.Close(fd)
+		}
+		return 0, -1, err
+	}
+	for got < len(buf) {
+		n, oobn, flags, _, err := conn.ReadMsgUnix(buf[got:], oob)
+		if oobn > 0 {
+			fds, perr := parseRights(oob[:oobn])
+			for _, f := range fds {
+				if fd < 0 {
+					fd = f
+				} else {
+					syscall.Close(f)
+					perr = errors.New("vmnetd sent more than one file descriptor")
+				}
+			}
+			if perr != nil {
+				return fail(perr)
+			}
+		}
+		if flags&syscall.MSG_CTRUNC != 0 {
+			return fail(errors.New("vmnetd sent more file descriptors than expected"))
+		}
+		if err != nil {
+			return fail(fmt.Errorf("reading vmnetd's reply: %w", err))
+		}
+		if n == 0 {
+			return fail(errors.New("reading vmnetd's reply: connection closed"))
+		}
+		got += n
+	}
+	st := Status(binary.LittleEndian.Uint64(buf[:]))
+	switch {
+	case st == StatusOK && fd < 0:
+		return fail(errors.New("vmnetd reported success but sent no socket"))
+	case st != StatusOK && fd >= 0:
+		syscall.Close(fd)
+		fd = -1
+	}
+	return st, fd, nil
+}
+
+func parseRights(oob []byte) ([]int, error) {
+	msgs, err := syscall.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil, fmt.Errorf("vmnetd's control message: %w", err)
+	}
+	var fds []int
+	for i := range msgs {
+		f, err := syscall.ParseUnixRights(&msgs[i])
+		if err != nil {
+			continue
+		}
+		fds = append(fds, f...)
+	}
+	return fds, nil
+}
+
+// start dials, sends hello and request in one write, and reads the
+// server's hello. The connection's deadline covers the whole exchange.
+func (c Client) start(ctx context.Context, req Request) (*clientConn, error) {
+	frame, err := req.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	d := net.Dialer{Deadline: deadline}
+	nc, err := d.DialContext(ctx, "unix", c.Socket)
+	if err != nil {
+		return nil, fmt.Errorf("failed to connect to %s: is vmnetd running?: %w", c.Socket, err)
+	}
+	conn := &clientConn{UnixConn: nc.(*net.UnixConn)}
+	conn.SetDeadline(deadline)
+	// Cancelling ctx ends any read or write in progress.
+	conn.stop = context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
+	msg := append(MarshalHello(Hello{Version: ProtocolVersion, Commit: clientCommit}), frame...)
+	if _, err := conn.Write(msg); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("sending request to vmnetd: %w", err)
+	}
+	if _, err := ReadHello(conn); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("vmnetd handshake: %w", err)
+	}
+	return conn, nil
+}

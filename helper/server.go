@@ -1,0 +1,350 @@
+// This code runs as root: it is the vmnetd daemon's request loop. Every
+// connection is checked for its peer uid before any command is served.
+
+package helper
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+)
+
+// Defaults for Config's zero values.
+const (
+	DefaultTimeout  = 10 * time.Second
+	DefaultMaxConns = 32
+	// drainWait bounds how long the server reads what follows a request
+	// (the OCaml client's zero padding) before it closes the connection.
+	drainWait = time.Second
+	drainCap  = 4096
+)
+
+// ErrUninstalled is returned by Serve after an uninstall request.
+var ErrUninstalled = errors.New("vmnetd was uninstalled")
+
+// Config is what a Server needs. Zero values take the defaults above.
+type Config struct {
+	Socket    string       // path of the socket to create
+	UID       int          // the one user served besides root; owns the socket
+	Policy    *PolicyStore // nil: policy requests fail
+	Uninstall *Uninstaller // nil: uninstall requests fail
+	Logger    *zap.Logger
+	Timeout   time.Duration // whole-connection deadline
+	MaxConns  int           // connections served at once; more wait in the backlog
+	Product   string        // reported by the version command
+	Version   string        // reported by the version command
+	Commit    string        // 40-character commit id sent in the hello
+}
+
+// VersionInfo is the body of a version reply (JSON).
+type VersionInfo struct {
+	Version  string `json:"version"`
+	Commit   string `json:"commit"`
+	Protocol uint32 `json:"protocol"`
+	Product  string `json:"product,omitempty"`
+}
+
+// Server is a running vmnetd listener.
+type Server struct {
+	cfg        Config
+	log        *zap.Logger
+	ln         *net.UnixListener
+	hello      []byte
+	sem        chan struct{}
+	ports      [64]sync.Mutex // striped by port: bind, send and close are one step per port
+	localAddrs func() ([]netip.Addr, error)
+
+	mu    sync.Mutex
+	conns map[*net.UnixConn]struct{}
+	wg    sync.WaitGroup
+
+	uninstalled chan struct{}
+	once        sync.Once
+}
+
+// Listen creates the socket (see createSocket) and returns a Server ready
+// to Serve.
+func Listen(cfg Config) (*Server, error) {
+	if cfg.UID < 0 {
+		return nil, fmt.Errorf("allowed uid %d is invalid", cfg.UID)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	ln, err := createSocket(cfg.Socket, cfg.UID)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{
+		cfg:         cfg,
+		log:         cfg.Logger,
+		ln:          ln,
+		hello:       MarshalHello(Hello{Version: ProtocolVersion, Commit: cfg.Commit}),
+		sem:         make(chan struct{}, cfg.MaxConns),
+		localAddrs:  interfaceAddrs,
+		conns:       map[*net.UnixConn]struct{}{},
+		uninstalled: make(chan struct{}),
+	}, nil
+}
+
+// Serve answers connections until ctx is done or an uninstall request was
+// served. It then closes the listener (removing the socket), drops the
+// connections still open and waits for their handlers. After an uninstall
+// it runs the Uninstaller's Bootout and returns ErrUninstalled.
+func (s *Server) Serve(ctx context.Context) error {
+	stop := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-s.uninstalled:
+		case <-stop:
+		}
+		s.ln.Close()
+	}()
+	s.log.Info("vmnetd listening", zap.String("socket", s.cfg.Socket), zap.Int("allowed_uid", s.cfg.UID))
+	err := s.acceptLoop(ctx)
+	close(stop)
+	s.ln.Close()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	select {
+	case <-s.uninstalled:
+		s.log.Info("vmnetd uninstalled; shutting down")
+		s.bootout(ctx)
+		return ErrUninstalled
+	default:
+	}
+	s.log.Info("vmnetd stopped", zap.String("socket", s.cfg.Socket))
+	return err
+}
+
+func (s *Server) acceptLoop(ctx context.Context) error {
+	backoff := 5 * time.Millisecond
+	for {
+		select {
+		case s.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		case <-s.uninstalled:
+			return nil
+		}
+		c, err := s.ln.AcceptUnix()
+		if err != nil {
+			<-s.sem
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			// EMFILE and friends: wait and retry rather than spin or die.
+			s.log.Warn("accept failed", zap.Error(err))
+			time.Sleep(backoff)
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		backoff = 5 * time.Millisecond
+		s.mu.Lock()
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.handle(c)
+			c.Close()
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+			<-s.sem
+		}()
+	}
+}
+
+// bootout unloads the job after an uninstall. launchd answers it by
+// sending SIGTERM to this process, which ends ctx: stop waiting then.
+func (s *Server) bootout(ctx context.Context) {
+	u := s.cfg.Uninstall
+	if u == nil || u.Bootout == nil {
+		return
+	}
+	done := make(chan error, 1)
+	go func() { done <- u.Bootout(u.Label) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			s.log.Error("bootout failed", zap.String("label", u.Label), zap.Error(err))
+		}
+	case <-ctx.Done():
+	}
+}
+
+func (s *Server) handle(c *net.UnixConn) {
+	deadline := time.Now().Add(s.cfg.Timeout)
+	c.SetDeadline(deadline)
+	uid, pid, err := peerCred(c)
+	log := s.log.With(zap.Int("uid", uid), zap.Int("pid", pid))
+	if err != nil {
+		log.Error("cannot read peer credentials; refusing", zap.Error(err))
+	}
+	allowed := err == nil && (uid == 0 || uid == s.cfg.UID)
+
+	h, err := ReadHello(c)
+	if err != nil {
+		log.Warn("dropping connection", zap.Error(err))
+		return
+	}
+	if _, err := c.Write(s.hello); err != nil {
+		log.Warn("dropping connection: sending hello", zap.Error(err))
+		return
+	}
+	var cb [1]byte
+	if _, err := io.ReadFull(c, cb[:]); err != nil {
+		log.Warn("dropping connection: reading command", zap.Error(err))
+		return
+	}
+	cmd := Command(cb[0])
+	log = log.With(zap.Stringer("command", cmd), zap.Uint32("client_version", h.Version))
+	if !allowed {
+		// Read nothing more from a stranger: refuse and close.
+		log.Warn("refused: peer uid is not allowed", zap.Int("allowed_uid", s.cfg.UID))
+		s.reply(c, cmd, StatusFailed, fmt.Sprintf("vmnetd serves only root and uid %d", s.cfg.UID))
+		s.drain(c, deadline)
+		return
+	}
+	req, err := ReadBody(c, cmd)
+	if err != nil {
+		log.Warn("refused: bad request", zap.Error(err))
+		s.reply(c, cmd, StatusFailed, err.Error())
+		return
+	}
+	switch cmd {
+	case CmdBindIPv4, CmdBindIPv6:
+		s.bind(c, req, log)
+	case CmdVersion:
+		body, _ := json.Marshal(VersionInfo{Version: s.cfg.Version, Commit: string(s.hello[9:]), Protocol: ProtocolVersion, Product: s.cfg.Product})
+		s.reply(c, cmd, StatusOK, string(body))
+	case CmdPolicyGet:
+		s.policyGet(c, log)
+	case CmdPolicySet:
+		s.policySet(c, req, uid == 0, log)
+	case CmdUninstall:
+		s.uninstall(c, log)
+	}
+	s.drain(c, deadline)
+}
+
+// reply sends a bare status for bind and unknown commands, else a status
+// with a body.
+func (s *Server) reply(c *net.UnixConn, cmd Command, st Status, body string) {
+	b := MarshalStatus(st)
+	switch cmd {
+	case CmdVersion, CmdPolicyGet, CmdPolicySet, CmdUninstall:
+		b = MarshalReply(st, []byte(body))
+	}
+	c.Write(b)
+}
+
+// drain reads what the client sent after its request (the OCaml client
+// pads to 41 bytes) so closing never meets unread data, which could turn
+// into a reset before the client has read the reply.
+func (s *Server) drain(c *net.UnixConn, deadline time.Time) {
+	if d := time.Now().Add(drainWait); d.Before(deadline) {
+		deadline = d
+	}
+	c.SetReadDeadline(deadline)
+	io.Copy(io.Discard, io.LimitReader(c, drainCap))
+}
+
+func (s *Server) bind(c *net.UnixConn, req Request, log *zap.Logger) {
+	log = log.With(zap.Stringer("proto", req.Proto), zap.Stringer("addr", netip.AddrPortFrom(req.Addr, req.Port)))
+	if err := checkBind(req, s.localAddrs); err != nil {
+		log.Warn("bind refused", zap.Error(err))
+		c.Write(MarshalStatus(statusOf(err)))
+		return
+	}
+	// One port's bind, send and close happen under its lock, so a client
+	// that closes its copy and asks again never races our copy's close.
+	mu := &s.ports[int(req.Port)%len(s.ports)]
+	mu.Lock()
+	defer mu.Unlock()
+	fd, err := bindSocket(req)
+	if err != nil {
+		log.Warn("bind failed", zap.Error(err))
+		c.Write(MarshalStatus(statusOf(err)))
+		return
+	}
+	_, _, err = c.WriteMsgUnix(MarshalStatus(StatusOK), unix.UnixRights(fd), nil)
+	unix.Close(fd)
+	if err != nil {
+		log.Warn("sending the bound socket failed", zap.Error(err))
+		return
+	}
+	log.Info("bound")
+}
+
+func statusOf(err error) Status {
+	var be *bindError
+	if errors.As(err, &be) {
+		return be.status
+	}
+	return StatusFailed
+}
+
+func (s *Server) policyGet(c *net.UnixConn, log *zap.Logger) {
+	if s.cfg.Policy == nil {
+		s.reply(c, CmdPolicyGet, StatusFailed, "this vmnetd has no policy cache configured")
+		return
+	}
+	data, err := s.cfg.Policy.Get()
+	if err != nil {
+		log.Warn("policy get failed", zap.Error(err))
+		s.reply(c, CmdPolicyGet, StatusFailed, err.Error())
+		return
+	}
+	s.reply(c, CmdPolicyGet, StatusOK, string(data))
+}
+
+func (s *Server) policySet(c *net.UnixConn, req Request, byRoot bool, log *zap.Logger) {
+	if s.cfg.Policy == nil {
+		s.reply(c, CmdPolicySet, StatusFailed, "this vmnetd has no policy cache configured")
+		return
+	}
+	if err := s.cfg.Policy.Set(req.Payload, byRoot); err != nil {
+		log.Warn("policy refused", zap.Error(err))
+		s.reply(c, CmdPolicySet, StatusFailed, err.Error())
+		return
+	}
+	log.Info("policy stored", zap.Int("bytes", len(req.Payload)))
+	s.reply(c, CmdPolicySet, StatusOK, "")
+}
+
+func (s *Server) uninstall(c *net.UnixConn, log *zap.Logger) {
+	if s.cfg.Uninstall == nil {
+		s.reply(c, CmdUninstall, StatusFailed, "this vmnetd cannot uninstall itself")
+		return
+	}
+	if err := s.cfg.Uninstall.removeFiles(); err != nil {
+		log.Error("uninstall failed", zap.Error(err))
+		s.reply(c, CmdUninstall, StatusFailed, err.Error())
+		return
+	}
+	log.Info("uninstalled: helper plist and binary removed")
+	s.reply(c, CmdUninstall, StatusOK, "")
+	s.once.Do(func() { close(s.uninstalled) })
+}
