@@ -1,0 +1,53 @@
+# Everything here needs only Go; `make test` also installs the Debian
+# packages the tests use (python3 for an independent plist reader,
+# util-linux for setpriv/flock/unshare, curl) when run as root with apt.
+GO      ?= go
+BIN     ?= bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/macfleet/installer/cmd/installer/app.Version=$(VERSION)
+PKGS    := ./...
+
+.PHONY: all build test deps demo bench fmt lint clean
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
+
+# Test tools from Debian: installed only when missing, only as root.
+TEST_TOOLS := python3:python3 setpriv:util-linux flock:util-linux unshare:util-linux curl:curl getent:libc-bin
+deps:
+	@missing=""; for t in $(TEST_TOOLS); do \
+	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "note: missing test tools ($$missing); the tests that need them skip"; \
+	  fi; \
+	fi
+
+test: deps lint
+	$(GO) test -race -count=1 $(PKGS)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null $(PKGS)
+	GOOS=darwin GOARCH=arm64 $(GO) vet $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./hostsfile/
+
+demo: build
+	@BIN=$(BIN) sh testdata/demo.sh
+
+clean:
+	rm -rf $(BIN)

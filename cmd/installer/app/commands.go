@@ -1,0 +1,208 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+
+	"github.com/urfave/cli/v2"
+	"go.uber.org/zap"
+
+	"github.com/macfleet/installer/install"
+	"github.com/macfleet/installer/install/users"
+)
+
+func installCommand(deps Deps) *cli.Command {
+	return &cli.Command{
+		Name:      "install",
+		Usage:     "converge this machine (or --root) to the wanted state for --user",
+		UsageText: "installer install --user NAME [flags]",
+		Flags:     withGlobals(installFlags()...),
+		Action:    func(c *cli.Context) error { return runInstall(c, deps, false) },
+	}
+}
+
+func planCommand(deps Deps) *cli.Command {
+	return &cli.Command{
+		Name:      "plan",
+		Usage:     "list every privileged operation install would perform (install --dry-run)",
+		UsageText: "installer plan --user NAME [flags]",
+		Flags:     withGlobals(installFlags()...),
+		Action:    func(c *cli.Context) error { return runInstall(c, deps, true) },
+	}
+}
+
+func uninstallCommand(deps Deps) *cli.Command {
+	return &cli.Command{
+		Name:      "uninstall",
+		Usage:     "remove exactly what the profile's receipt says was created",
+		UsageText: "installer uninstall [--root DIR] [--dry-run]",
+		Flags:     withGlobals(&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and change nothing"}),
+		Action:    func(c *cli.Context) error { return runUninstall(c, deps) },
+	}
+}
+
+func versionCommand(deps Deps) *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print the installer's version",
+		Flags: globalFlags(),
+		Action: func(c *cli.Context) error {
+			if boolean(c, "json") {
+				return writeJSON(deps.Stdout, map[string]any{"version": Version, "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH})
+			}
+			fmt.Fprintf(deps.Stdout, "installer %s (%s %s/%s)\n", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return nil
+		},
+	}
+}
+
+// session is what every mutating command sets up: the root, the logger,
+// the environment.
+type session struct {
+	deps    Deps
+	env     *install.Env
+	log     *zap.Logger
+	logFile io.Closer
+	json    bool
+}
+
+func (s *session) close() {
+	_ = s.log.Sync()
+	if s.logFile != nil {
+		s.logFile.Close()
+	}
+}
+
+// newSession opens the root and, unless dryRun, the log file. The live
+// check comes first (SPEC.md §3): without launchd nothing else matters.
+func newSession(c *cli.Context, deps Deps, opts *install.Options, dryRun bool) (*session, error) {
+	dir, err := rootDir(c)
+	if err != nil {
+		return nil, err
+	}
+	env := &install.Env{Live: deps.IsLive(dir), Euid: deps.Euid(), Now: deps.Now, Version: Version}
+	if env.Live {
+		if env.Launchd, err = deps.Launchd(); err != nil {
+			return nil, install.Errorf(install.KindFailed, "%w", err)
+		}
+	}
+	if env.FS, err = deps.OpenRoot(dir); err != nil {
+		return nil, install.Errorf(install.KindUsage, "%w", err)
+	}
+	if env.Live {
+		env.LookupUser = deps.LookupLive
+	} else {
+		env.LookupUser = func(name string) (users.User, int, error) { return users.Offline(env.FS, name) }
+	}
+	s := &session{deps: deps, env: env, json: boolean(c, "json")}
+	var logW io.Writer
+	var logErr error
+	if !dryRun {
+		if f, err := openLog(dir, str(c, "log-file"), opts.Product.LogPath()); err == nil {
+			s.logFile, logW = f, f
+		} else {
+			logErr = err
+		}
+	}
+	s.log = newLogger(deps, boolean(c, "quiet") || s.json, boolean(c, "verbose"), logW)
+	if logErr != nil && env.Euid == 0 {
+		s.log.Warn("cannot write the log file; logging to stderr only", zap.Error(logErr))
+	}
+	env.Log = s.log
+	return s, nil
+}
+
+// installOptions turns flags into install.Options.
+func installOptions(c *cli.Context) (install.Options, error) {
+	var o install.Options
+	d, err := loadProduct(c)
+	if err != nil {
+		return o, err
+	}
+	o.Product = d
+	o.User = str(c, "user")
+	if o.User == "" {
+		return o, install.Errorf(install.KindUsage, `Required flag "user" not set: name the user the app will run as (--user NAME)`)
+	}
+	switch o.CLILocation = str(c, "cli-location"); o.CLILocation {
+	case "system":
+	default:
+		return o, install.Errorf(install.KindUsage, "--cli-location %q: must be system", o.CLILocation)
+	}
+	o.PathEdit = "paths.d"
+	if _, o.Kubernetes, err = tristate(c, "kubernetes"); err != nil {
+		return o, err
+	}
+	o.Force = boolean(c, "force")
+	return o, nil
+}
+
+func runInstall(c *cli.Context, deps Deps, plan bool) error {
+	opts, err := installOptions(c)
+	if err != nil {
+		return err
+	}
+	opts.DryRun = plan || boolean(c, "dry-run")
+	s, err := newSession(c, deps, &opts, opts.DryRun)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	res, err := install.Install(s.env, opts)
+	return s.finish("install", opts, res, err)
+}
+
+func runUninstall(c *cli.Context, deps Deps) error {
+	d, err := loadProduct(c)
+	if err != nil {
+		return err
+	}
+	opts := install.Options{Product: d, DryRun: boolean(c, "dry-run")}
+	s, err := newSession(c, deps, &opts, opts.DryRun)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	res, err := install.Uninstall(s.env, opts)
+	return s.finish("uninstall", opts, res, err)
+}
+
+// finish reports a run: the plan on stdout for a dry run, log lines on
+// stderr otherwise, and the JSON object with --json.
+func (s *session) finish(command string, opts install.Options, res *install.Result, err error) error {
+	if err != nil {
+		s.log.Error(oneLine(err.Error()), zap.String("command", command), zap.String("code", install.KindOf(err).String()))
+		if s.json {
+			_ = writeJSON(s.deps.Stdout, jsonResult(command, opts, res, err))
+		}
+		return fmt.Errorf("%w%w", err, errReportedMark{})
+	}
+	for _, n := range res.Notes {
+		s.log.Warn(n)
+	}
+	switch {
+	case s.json:
+		if err := writeJSON(s.deps.Stdout, jsonResult(command, opts, res, nil)); err != nil {
+			return err
+		}
+	case opts.DryRun:
+		printPlan(s.deps.Stdout, command, opts, res)
+	}
+	if opts.DryRun {
+		return nil
+	}
+	if !res.Changed() {
+		s.log.Info("nothing to change", zap.String("command", command))
+		return nil
+	}
+	s.log.Info(fmt.Sprintf("%s done: %d change(s)", command, len(res.Ops)), zap.String("command", command), zap.Int("changes", len(res.Ops)))
+	return nil
+}
+
+// errReportedMark makes errors.Is(err, errReported) true for errors the
+// logger already printed, keeping their kind for the exit code.
+type errReportedMark struct{}
+
+func (errReportedMark) Error() string        { return "" }
+func (errReportedMark) Is(target error) bool { return target == errReported }

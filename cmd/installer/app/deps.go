@@ -1,0 +1,59 @@
+package app
+
+import (
+	"io"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/macfleet/installer/install/launchd"
+	"github.com/macfleet/installer/install/rootfs"
+	"github.com/macfleet/installer/install/users"
+)
+
+// Version is set at build time with -ldflags "-X ...app.Version=…".
+var Version = "0.1.0-dev"
+
+// Deps are the program's effects. RealDeps gives the real ones; tests
+// substitute fakes (a launchctl recorder, a fault-injecting filesystem)
+// from _test.go files only, so no test hook ships in the binary root runs.
+type Deps struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Euid           func() int
+	Now            func() time.Time
+	// IsTerminal reports whether w is a terminal (for colour).
+	IsTerminal func(w io.Writer) bool
+	// IsLive reports whether the root directory is the running system.
+	IsLive func(root string) bool
+	// OpenRoot opens the target root.
+	OpenRoot func(dir string) (rootfs.FS, error)
+	// Launchd returns the runner for live installs, or why there is none.
+	Launchd func() (launchd.Runner, error)
+	// LookupLive looks a user up on the running system.
+	LookupLive func(name string) (users.User, int, error)
+}
+
+// RealDeps are the effects of the shipped binary.
+func RealDeps() Deps {
+	return Deps{
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		Getenv: os.Getenv,
+		Euid:   os.Geteuid,
+		Now:    time.Now,
+		IsTerminal: func(w io.Writer) bool {
+			f, ok := w.(*os.File)
+			if !ok {
+				return false
+			}
+			_, err := unix.IoctlGetTermios(int(f.Fd()), ioctlGetTermios)
+			return err == nil
+		},
+		IsLive:     func(root string) bool { return root == "/" },
+		OpenRoot:   func(dir string) (rootfs.FS, error) { return rootfs.Open(dir) },
+		Launchd:    launchd.Live,
+		LookupLive: users.Live,
+	}
+}

@@ -1,0 +1,71 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// newLogger tees a console core for people on stderr (colour only on a
+// terminal, and never with NO_COLOR) with a JSON-lines core for machines
+// in logFile (nil: none).
+func newLogger(deps Deps, quiet, verbose bool, logFile io.Writer) *zap.Logger {
+	level := zapcore.InfoLevel
+	switch {
+	case verbose:
+		level = zapcore.DebugLevel
+	case quiet:
+		level = zapcore.WarnLevel
+	}
+	cc := zapcore.EncoderConfig{
+		MessageKey:       "msg",
+		LevelKey:         "level",
+		EncodeLevel:      zapcore.CapitalLevelEncoder,
+		ConsoleSeparator: " ",
+	}
+	if deps.IsTerminal(deps.Stderr) && deps.Getenv("NO_COLOR") == "" {
+		cc.EncodeLevel = zapcore.CapitalColorLevelEncoder
+	}
+	cores := []zapcore.Core{
+		zapcore.NewCore(zapcore.NewConsoleEncoder(cc), zapcore.AddSync(deps.Stderr), level),
+	}
+	if logFile != nil {
+		jc := zap.NewProductionEncoderConfig()
+		jc.TimeKey = "time"
+		jc.EncodeTime = zapcore.ISO8601TimeEncoder
+		cores = append(cores, zapcore.NewCore(zapcore.NewJSONEncoder(jc), zapcore.AddSync(logFile), zapcore.DebugLevel))
+	}
+	return zap.New(zapcore.NewTee(cores...))
+}
+
+// openLog opens the JSON-lines log for appending: --log-file as given, or
+// the product's log inside the root. The default log is reached through
+// os.Root so it cannot be redirected out of the root by a link.
+func openLog(rootDir, logFile, defaultPath string) (io.WriteCloser, error) {
+	if logFile != "" {
+		if err := os.MkdirAll(filepath.Dir(logFile), 0o755); err != nil {
+			return nil, err
+		}
+		return os.OpenFile(logFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	}
+	r, err := os.OpenRoot(rootDir)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	rel := strings.TrimPrefix(defaultPath, "/")
+	if err := r.MkdirAll(path.Dir(rel), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := r.OpenFile(rel, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open log %s: %w", defaultPath, err)
+	}
+	return f, nil
+}

@@ -1,0 +1,211 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/macfleet/installer/install/launchd"
+	"github.com/macfleet/installer/install/product"
+	"github.com/macfleet/installer/install/sampleroot"
+	"github.com/macfleet/installer/install/users"
+)
+
+// testDeps are the real effects with test fakes wired in from the
+// environment of each script:
+//   - INSTALLER_TEST_LIVE_ROOT: treat this root as the live system (so the
+//     live code path runs without touching the machine);
+//   - INSTALLER_TEST_LAUNCHCTL_LOG: where the launchctl recorder writes;
+//   - INSTALLER_TEST_NOW: a fixed RFC 3339 time, for stable profiles.
+func testDeps() Deps {
+	d := RealDeps()
+	liveRoot := os.Getenv("INSTALLER_TEST_LIVE_ROOT")
+	d.IsLive = func(root string) bool { return root == "/" || (liveRoot != "" && root == liveRoot) }
+	if liveRoot != "" {
+		d.Launchd = func() (launchd.Runner, error) {
+			rec := &launchd.Recorder{}
+			if p := os.Getenv("INSTALLER_TEST_LAUNCHCTL_LOG"); p != "" {
+				// A caller that may not write the log (another uid) just is
+				// not recorded.
+				if f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
+					rec.Out = f
+				}
+			}
+			return rec, nil
+		}
+		d.LookupLive = func(name string) (users.User, int, error) {
+			fsys, err := d.OpenRoot(liveRoot)
+			if err != nil {
+				return users.User{}, 0, err
+			}
+			return users.Offline(fsys, name)
+		}
+	}
+	if s := os.Getenv("INSTALLER_TEST_NOW"); s != "" {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			d.Now = func() time.Time { return t }
+		}
+	}
+	return d
+}
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"installer": func() { os.Exit(Main(context.Background(), os.Args, testDeps())) },
+	})
+}
+
+func TestScripts(t *testing.T) {
+	// Scripts run the installer as uid 65534 with setpriv: the directory
+	// testscript put the installer in must be reachable by that uid.
+	if os.Geteuid() == 0 {
+		if p, err := exec.LookPath("installer"); err == nil {
+			for _, d := range []string{filepath.Dir(p), filepath.Dir(filepath.Dir(p))} {
+				if err := os.Chmod(d, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("..", "..", "..", "testdata", "script"),
+		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") == "1",
+		RequireExplicitExec: true,
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("ROOT", filepath.Join(e.WorkDir, "root"))
+			e.Setenv("INSTALLER_TEST_NOW", "2026-01-02T03:04:05Z")
+			e.Setenv("NO_COLOR", "1")
+			// The work dir too, for scripts that run as another uid.
+			for _, d := range []string{filepath.Dir(e.WorkDir), e.WorkDir} {
+				if err := os.Chmod(d, 0o755); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "root":
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"mkroot": cmdMkroot,
+			"tree":   cmdTree,
+			"chown":  cmdChown,
+		},
+	})
+}
+
+// cmdMkroot builds a sample Mac-like root:
+// mkroot [-no-usr-local-bin] [-no-app] [-hosts FILE] [-product NAME] DIR [NAME:UID[:GID] ...]
+func cmdMkroot(ts *testscript.TestScript, neg bool, args []string) {
+	fl := flag.NewFlagSet("mkroot", flag.ContinueOnError)
+	noBin := fl.Bool("no-usr-local-bin", false, "")
+	noApp := fl.Bool("no-app", false, "")
+	hosts := fl.String("hosts", "", "")
+	prod := fl.String("product", "docker", "")
+	if err := fl.Parse(args); err != nil || fl.NArg() < 1 {
+		ts.Fatalf("usage: mkroot [-no-usr-local-bin] [-no-app] [-hosts FILE] DIR [NAME:UID[:GID] ...]")
+	}
+	d, err := product.Builtin(*prod)
+	ts.Check(err)
+	o := sampleroot.Options{Product: d, Hosts: sampleroot.MacHosts, NoUsrLocalBin: *noBin, NoApp: *noApp}
+	if *hosts != "" {
+		o.Hosts = ts.ReadFile(*hosts)
+	}
+	for _, a := range fl.Args()[1:] {
+		parts := strings.Split(a, ":")
+		u := sampleroot.User{Name: parts[0], GID: 20}
+		if len(parts) < 2 {
+			ts.Fatalf("mkroot: user %q: want NAME:UID[:GID]", a)
+		}
+		u.UID, err = strconv.Atoi(parts[1])
+		ts.Check(err)
+		if len(parts) > 2 {
+			u.GID, err = strconv.Atoi(parts[2])
+			ts.Check(err)
+		}
+		o.Users = append(o.Users, u)
+	}
+	ts.Check(sampleroot.Build(ts.MkAbs(fl.Arg(0)), o))
+}
+
+// cmdTree prints one line per entry under DIR: path, type, mode, owner,
+// and content hash or link target; with -inodes also inode, mtime and
+// ctime. The installer's log dir and lock file, which are meant to stay
+// behind, are left out.
+func cmdTree(ts *testscript.TestScript, neg bool, args []string) {
+	inodes := len(args) > 0 && args[0] == "-inodes"
+	if inodes {
+		args = args[1:]
+	}
+	if len(args) != 1 {
+		ts.Fatalf("usage: tree [-inodes] DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	var lines []string
+	err := filepath.WalkDir(dir, func(p string, de fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if rel == "Library/Logs" || strings.HasSuffix(rel, "-installer.lock") {
+			if de.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		line := fmt.Sprintf("%s %s %d:%d", rel, fi.Mode(), st.Uid, st.Gid)
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			t, _ := os.Readlink(p)
+			line += " -> " + t
+		case fi.Mode().IsRegular():
+			b, _ := os.ReadFile(p)
+			line += fmt.Sprintf(" %x", sha256.Sum256(b))
+		}
+		if inodes && rel != "." && !fi.IsDir() {
+			line += fmt.Sprintf(" ino=%d mtime=%d ctime=%d", st.Ino, fi.ModTime().UnixNano(), ctimeNano(st))
+		}
+		lines = append(lines, line)
+		return nil
+	})
+	ts.Check(err)
+	sort.Strings(lines)
+	fmt.Fprintln(ts.Stdout(), strings.Join(lines, "\n"))
+}
+
+// cmdChown sets the owner of paths (not following links): chown UID:GID PATH...
+func cmdChown(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: chown UID:GID PATH...")
+	}
+	u, g, _ := strings.Cut(args[0], ":")
+	uid, err := strconv.Atoi(u)
+	ts.Check(err)
+	gid, err := strconv.Atoi(g)
+	ts.Check(err)
+	for _, p := range args[1:] {
+		ts.Check(os.Lchown(ts.MkAbs(p), uid, gid))
+	}
+}

@@ -1,0 +1,71 @@
+// Package install turns the administrator's options into the machine's
+// state: observe what is there, plan the privileged operations, apply them
+// all or none, and record a receipt in the single-user profile so that
+// uninstall removes exactly what was created.
+//
+// SECURITY: this package runs as root. It touches the filesystem only
+// through rootfs (confined to the target root) and launchd only through
+// its Runner.
+package install
+
+import (
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/macfleet/installer/install/launchd"
+	"github.com/macfleet/installer/install/product"
+	"github.com/macfleet/installer/install/rootfs"
+	"github.com/macfleet/installer/install/users"
+)
+
+// Env is the world the installer acts on. Every effect goes through it, so
+// tests substitute each part.
+type Env struct {
+	FS rootfs.FS
+	// Live is true for an install on the running Mac (--root /).
+	Live bool
+	// Launchd is used only when Live.
+	Launchd launchd.Runner
+	// Euid is the effective uid of the installer process.
+	Euid int
+	// LookupUser finds a user and the lowest uid of a non-system account
+	// in the same database.
+	LookupUser func(name string) (users.User, int, error)
+	Now        func() time.Time
+	Log        *zap.Logger
+	Version    string
+}
+
+// Options are the wanted state of SPEC.md §4 that this build implements.
+type Options struct {
+	Product     product.Descriptor
+	User        string
+	CLILocation string // "system"
+	PathEdit    string // recorded; used with the user location
+	Kubernetes  bool
+	Force       bool
+	DryRun      bool
+}
+
+// Result is what a run did (or, for a dry run, would do).
+type Result struct {
+	Ops   []Op
+	Notes []string
+	// Profile is the profile after the run (nil after uninstall).
+	Profile *Profile
+}
+
+// Changed reports whether the run changed (or would change) anything.
+func (r *Result) Changed() bool { return r != nil && len(r.Ops) > 0 }
+
+// applyOwnership says whether chown is possible: offline installs by a
+// non-root user skip it (SPEC.md §3).
+func (e *Env) applyOwnership() bool { return e.Euid == 0 }
+
+func (e *Env) log() *zap.Logger {
+	if e.Log == nil {
+		return zap.NewNop()
+	}
+	return e.Log
+}

@@ -1,0 +1,103 @@
+package install
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+
+	"github.com/macfleet/installer/hostsfile"
+)
+
+const hostsPath = "/etc/hosts"
+
+var loopback = netip.MustParseAddr("127.0.0.1")
+
+// wantedHosts are the entries of SPEC.md §4 step 6.
+func wantedHosts(opts Options) []hostsfile.Entry {
+	want := []hostsfile.Entry{{IP: loopback, Name: "localhost"}}
+	if opts.Kubernetes {
+		want = append(want, hostsfile.Entry{IP: loopback, Name: opts.Product.KubernetesName})
+	}
+	return want
+}
+
+// resolveHosts follows a symlinked hosts file to its target inside the root.
+func resolveHosts(env *Env) (string, error) {
+	target, err := env.FS.Resolve(hostsPath)
+	if err != nil {
+		return "", Errorf(KindUnsafe, "hosts file %s: %w", hostsPath, err)
+	}
+	return target, nil
+}
+
+// planHosts is step 6.
+func (p *planner) planHosts() error {
+	const step = "hosts"
+	target, err := resolveHosts(p.env)
+	if err != nil {
+		return err
+	}
+	st, err := observeFile(p.env.FS, target)
+	if err != nil {
+		return err
+	}
+	name := p.opts.Product.Name
+	want := wantedHosts(p.opts)
+	out, changed := hostsfile.Ensure(st.data, name, want)
+	old, inReceipt := p.oldItem("hosts", hostsPath)
+	created := !st.exists || (inReceipt && old.Created)
+	if r := hostsfile.Inspect(out, name); r.Blocks > 0 || r.Disabled > 0 {
+		p.receipt = append(p.receipt, Item{Kind: "hosts", Path: hostsPath, Created: created, Step: step})
+	}
+	if !changed && st.exists {
+		return nil
+	}
+	if !st.exists && len(out) == 0 {
+		return nil
+	}
+	perm, o := fs.FileMode(0o644), rootWheel
+	if st.exists {
+		perm, o = st.perm, owner{uid: st.uid, gid: st.gid, name: displayOwner("", st.uid, st.gid)}
+	}
+	detail := "add localhost"
+	if st.exists {
+		detail = describeHostsEdit(st.data, out, name)
+	}
+	p.editHosts(step, target, st, perm, o, detail, func(cur []byte) []byte {
+		b, _ := hostsfile.Ensure(cur, name, want)
+		return b
+	}, out)
+	return nil
+}
+
+func describeHostsEdit(old, out []byte, product string) string {
+	a, b := hostsfile.Inspect(old, product), hostsfile.Inspect(out, product)
+	return fmt.Sprintf("block entries %d -> %d, disabled lines %d -> %d", len(a.Entries), len(b.Entries), a.Disabled, b.Disabled)
+}
+
+// editHosts plans the write of out over the hosts file observed as st. If
+// the file changed between planning and applying, edit is redone on what
+// is there then, so a concurrent change by another tool is not lost.
+func (p *planner) editHosts(step, target string, st fileState, perm fs.FileMode, o owner, detail string, edit func([]byte) []byte, out []byte) {
+	fsys := p.env.FS
+	fo := p.fsOwner(o)
+	chown := p.env.applyOwnership()
+	before := st
+	p.add(Op{Step: step, Action: "edit", Path: target, Owner: o.name, Mode: fmt.Sprintf("%04o", perm), Detail: detail,
+		Do: func() error {
+			cur, err := observeFile(fsys, target)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			data := out
+			if cur.exists != st.exists || !bytes.Equal(cur.data, st.data) {
+				data = edit(cur.data)
+				before = cur
+			}
+			return fsys.WriteFile(target, data, perm, fo)
+		},
+		Undo: func() error { return before.restore(fsys, target, chown) },
+	})
+}

@@ -1,0 +1,126 @@
+package install
+
+import (
+	"fmt"
+
+	"go.uber.org/zap"
+
+	"github.com/macfleet/installer/install/users"
+)
+
+// Install converges the root to opts (SPEC.md §4): preflight, then each
+// step observes and plans, then all ops are applied or none.
+func Install(env *Env, opts Options) (*Result, error) {
+	if err := checkRoot(env, "install"); err != nil {
+		return nil, err
+	}
+	if err := checkProduct(env, opts); err != nil {
+		return nil, err
+	}
+	u, err := lookupUser(env, opts.User)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.DryRun {
+		l, err := lock(env, opts)
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+	}
+	old, oldBytes, err := ReadProfile(env.FS, opts.Product.ProfilePath())
+	if err != nil {
+		return nil, Errorf(KindFailed, "%w", err)
+	}
+	if old != nil && old.User != u.Name && !opts.Force {
+		return nil, Errorf(KindLocked, "this machine is set up for user %q; uninstall first, or pass --force to move it to %q", old.User, u.Name)
+	}
+	if old != nil && old.Product != opts.Product.Name {
+		return nil, Errorf(KindFailed, "profile %s belongs to product %q, not %q", opts.Product.ProfilePath(), old.Product, opts.Product.Name)
+	}
+	if err := checkTrustedPaths(env, opts); err != nil {
+		return nil, err
+	}
+	if !env.applyOwnership() && !opts.DryRun {
+		env.log().Warn("not running as root: ownership of created files is not applied (offline install)",
+			zap.Int("euid", env.Euid))
+	}
+
+	p := &planner{env: env, opts: opts, old: old}
+	for _, step := range []func(*planner) error{
+		func(p *planner) error { return p.planLinks(u) },
+		func(p *planner) error { return p.planHosts() },
+	} {
+		if err := step(p); err != nil {
+			return nil, err
+		}
+	}
+	prof, err := p.planProfile(u, old, oldBytes)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Ops: p.ops, Notes: p.notes, Profile: prof}
+	if opts.DryRun {
+		return res, nil
+	}
+	if err := apply(p.ops, env.logOp); err != nil {
+		return nil, Errorf(KindFailed, "%w", err)
+	}
+	return res, nil
+}
+
+// logOp records an applied op, for people and for the JSON log.
+func (e *Env) logOp(op Op) { e.log().Info(op.Action+" "+op.Path, opFields(op)...) }
+
+func opFields(op Op) []zap.Field {
+	f := []zap.Field{zap.String("step", op.Step), zap.String("action", op.Action), zap.String("path", op.Path)}
+	if op.Target != "" {
+		f = append(f, zap.String("target", op.Target))
+	}
+	if op.Detail != "" {
+		f = append(f, zap.String("detail", op.Detail))
+	}
+	return f
+}
+
+// planProfile plans the profile of SPEC.md §6 (step 9). It is rewritten
+// only when something in it changed; InstalledAt is kept otherwise.
+func (p *planner) planProfile(u users.User, old *Profile, oldBytes []byte) (*Profile, error) {
+	d := p.opts.Product
+	if err := p.ensureDir("profile", d.AppSupportDir, rootWheel, 0o755); err != nil {
+		return nil, err
+	}
+	prof := &Profile{
+		User: u.Name, UID: u.UID, GID: u.GID, Home: u.Home,
+		Product:          d.Name,
+		CLILocation:      p.opts.CLILocation,
+		PathEdit:         p.opts.PathEdit,
+		Kubernetes:       p.opts.Kubernetes,
+		InstallerVersion: p.env.Version,
+		OwnershipApplied: p.env.applyOwnership(),
+		Receipt:          p.receipt,
+	}
+	if prof.Receipt == nil {
+		prof.Receipt = []Item{}
+	}
+	if old != nil {
+		prof.InstalledAt = old.InstalledAt
+	}
+	data, err := encodeProfile(prof)
+	if err != nil {
+		return nil, err
+	}
+	if old != nil && string(data) == string(oldBytes) {
+		return prof, nil
+	}
+	prof.InstalledAt = p.env.Now().UTC().Truncate(1e9)
+	if data, err = encodeProfile(prof); err != nil {
+		return nil, err
+	}
+	st, err := observeFile(p.env.FS, d.ProfilePath())
+	if err != nil {
+		return nil, err
+	}
+	p.writeFile("profile", "write", d.ProfilePath(), data, 0o644, rootWheel, st, fmt.Sprintf("profile for %s", u.Name))
+	return prof, nil
+}

@@ -1,0 +1,88 @@
+package install
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Op is one privileged operation of a plan: what `plan` lists and what
+// apply performs. Do and Undo are filled by the step that planned the op;
+// Undo puts back exactly what Do changed.
+type Op struct {
+	Step   string `json:"step"`
+	Action string `json:"action"` // mkdir, link, relink, unlink, write, edit, remove, rmdir, chown, bootout, bootstrap
+	Path   string `json:"path"`
+	Target string `json:"target,omitempty"`
+	Owner  string `json:"owner,omitempty"` // "root:wheel", "alice:staff", "uid 501:gid 20"
+	Mode   string `json:"mode,omitempty"`
+	Detail string `json:"detail,omitempty"`
+
+	Do   func() error `json:"-"`
+	Undo func() error `json:"-"`
+}
+
+// String renders the op for `plan` and the log: action, path, and what it
+// will be.
+func (o Op) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-8s %s", o.Action, o.Path)
+	if o.Target != "" {
+		fmt.Fprintf(&b, " -> %s", o.Target)
+	}
+	if o.Owner != "" {
+		fmt.Fprintf(&b, "  %s", o.Owner)
+	}
+	if o.Mode != "" {
+		fmt.Fprintf(&b, " %s", o.Mode)
+	}
+	if o.Detail != "" {
+		fmt.Fprintf(&b, "  (%s)", o.Detail)
+	}
+	return b.String()
+}
+
+// StepError names the step and operation that failed.
+type StepError struct {
+	Op  Op
+	Err error
+	// UndoErrs are failures while rolling back; empty means the machine
+	// is as it was before the run.
+	UndoErrs []error
+}
+
+func (e *StepError) Error() string {
+	msg := fmt.Sprintf("step %s failed: %s %s: %v", e.Op.Step, e.Op.Action, e.Op.Path, e.Err)
+	if len(e.UndoErrs) == 0 {
+		return msg + "; all changes of this run were undone"
+	}
+	parts := make([]string, len(e.UndoErrs))
+	for i, u := range e.UndoErrs {
+		parts[i] = u.Error()
+	}
+	return msg + "; undo also failed: " + strings.Join(parts, "; ")
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+// apply performs ops in order. When one fails, the ops already done are
+// undone in reverse order and a *StepError is returned.
+func apply(ops []Op, done func(Op)) error {
+	for i, op := range ops {
+		if err := op.Do(); err != nil {
+			se := &StepError{Op: op, Err: err}
+			for j := i - 1; j >= 0; j-- {
+				if ops[j].Undo == nil {
+					continue
+				}
+				if uerr := ops[j].Undo(); uerr != nil {
+					se.UndoErrs = append(se.UndoErrs, fmt.Errorf("undo %s %s: %w", ops[j].Action, ops[j].Path, uerr))
+				}
+			}
+			return se
+		}
+		if done != nil {
+			done(op)
+		}
+	}
+	return nil
+}

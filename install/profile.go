@@ -1,0 +1,101 @@
+package install
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"howett.net/plist"
+
+	"github.com/macfleet/installer/install/rootfs"
+)
+
+// Profile is the single-user profile of SPEC.md §6, stored as an XML plist
+// in the app support dir. It is both the record of the options the machine
+// was set up with and, through Receipt, the exact list of what uninstall
+// must undo.
+type Profile struct {
+	User             string    `plist:"User"`
+	UID              int       `plist:"UID"`
+	GID              int       `plist:"GID"`
+	Home             string    `plist:"Home"`
+	Product          string    `plist:"Product"`
+	CLILocation      string    `plist:"CLILocation"`
+	PathEdit         string    `plist:"PathEdit"`
+	DockerSocket     bool      `plist:"DockerSocket"`
+	PrivilegedPorts  bool      `plist:"PrivilegedPorts"`
+	Kubernetes       bool      `plist:"Kubernetes"`
+	InstallerVersion string    `plist:"InstallerVersion"`
+	InstalledAt      time.Time `plist:"InstalledAt"`
+	OwnershipApplied bool      `plist:"OwnershipApplied"`
+	Receipt          []Item    `plist:"Receipt"`
+}
+
+// Item is one receipt entry: something this installer created or changed,
+// with what uninstall needs to put it back.
+type Item struct {
+	// Kind is "dir" (created, removed on uninstall when empty), "link"
+	// (created or replaced), or "hosts" (our block and disabled lines).
+	Kind string `plist:"Kind"`
+	Path string `plist:"Path"`
+	// Target is the link's target as created.
+	Target string `plist:"Target,omitempty"`
+	// Previous is the target of a link of ours that this one replaced;
+	// uninstall puts it back.
+	Previous string `plist:"Previous,omitempty"`
+	// Created marks a hosts file that did not exist before.
+	Created bool `plist:"Created,omitempty"`
+	// Step is the install step that made the item.
+	Step string `plist:"Step"`
+}
+
+// encodeProfile gives the profile's canonical XML bytes.
+func encodeProfile(p *Profile) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := plist.NewEncoderForFormat(&buf, plist.XMLFormat)
+	enc.Indent("\t")
+	if err := enc.Encode(p); err != nil {
+		return nil, fmt.Errorf("encode profile: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// DecodeProfile parses a profile (XML or binary plist).
+func DecodeProfile(data []byte) (*Profile, error) {
+	var p Profile
+	if _, err := plist.Unmarshal(data, &p); err != nil {
+		return nil, err
+	}
+	if p.User == "" || p.Product == "" {
+		return nil, errors.New("missing User or Product")
+	}
+	for i, it := range p.Receipt {
+		switch it.Kind {
+		case "dir", "link", "hosts":
+		default:
+			return nil, fmt.Errorf("receipt item %d has unknown kind %q", i, it.Kind)
+		}
+		if _, err := rootfs.Clean(it.Path); err != nil {
+			return nil, fmt.Errorf("receipt item %d: %w", i, err)
+		}
+	}
+	return &p, nil
+}
+
+// ReadProfile reads the profile at path; (nil, nil) when there is none.
+func ReadProfile(fsys rootfs.FS, path string) (*Profile, []byte, error) {
+	data, err := fsys.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read profile: %w", err)
+	}
+	p, err := DecodeProfile(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("profile %s is not valid (%v); remove it or reinstall with --force", path, err)
+	}
+	return p, data, nil
+}

@@ -1,0 +1,169 @@
+package install
+
+import (
+	"errors"
+	"io/fs"
+	"syscall"
+
+	"github.com/macfleet/installer/hostsfile"
+)
+
+// Uninstall removes exactly what the profile's receipt lists (SPEC.md §5),
+// restores the hosts lines the installer disabled, and removes the
+// profile. Anything changed since by someone else is left alone. With no
+// profile there is nothing to do.
+func Uninstall(env *Env, opts Options) (*Result, error) {
+	if err := checkRoot(env, "uninstall"); err != nil {
+		return nil, err
+	}
+	if !opts.DryRun {
+		l, err := lock(env, opts)
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+	}
+	d := opts.Product
+	prof, _, err := ReadProfile(env.FS, d.ProfilePath())
+	if err != nil {
+		return nil, Errorf(KindFailed, "%w", err)
+	}
+	if prof == nil {
+		return &Result{}, nil
+	}
+	if err := checkTrustedPaths(env, opts); err != nil {
+		return nil, err
+	}
+	p := &planner{env: env, opts: opts, old: prof}
+
+	st, err := observeFile(env.FS, d.ProfilePath())
+	if err != nil {
+		return nil, err
+	}
+	fsys := env.FS
+	chown := env.applyOwnership()
+	p.add(Op{Step: "profile", Action: "remove", Path: d.ProfilePath(),
+		Do:   func() error { return fsys.Remove(d.ProfilePath()) },
+		Undo: func() error { return st.restore(fsys, d.ProfilePath(), chown) },
+	})
+	for i := len(prof.Receipt) - 1; i >= 0; i-- {
+		if err := p.planUndoItem(prof.Receipt[i]); err != nil {
+			return nil, err
+		}
+	}
+	res := &Result{Ops: p.ops, Notes: p.notes}
+	if opts.DryRun {
+		return res, nil
+	}
+	if err := apply(p.ops, env.logOp); err != nil {
+		return nil, Errorf(KindFailed, "%w", err)
+	}
+	return res, nil
+}
+
+// planUndoItem plans the removal of one receipt item, as far as it is
+// still what the installer made.
+func (p *planner) planUndoItem(it Item) error {
+	fsys := p.env.FS
+	switch it.Kind {
+	case "link":
+		got, err := fsys.Readlink(it.Path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil || got != it.Target {
+			p.note("%s was changed since install; left alone", it.Path)
+			return nil
+		}
+		if it.Previous != "" {
+			p.link(it.Step, it.Path, it.Previous, it.Target, owner{name: "root:wheel"})
+			p.ops[len(p.ops)-1].Action = "restore"
+			return nil
+		}
+		p.unlink(it.Step, it.Path, it.Target)
+	case "dir":
+		p.rmdirIfEmpty(it.Step, it.Path)
+	case "hosts":
+		target, err := resolveHosts(p.env)
+		if err != nil {
+			return err
+		}
+		st, err := observeFile(fsys, target)
+		if err != nil {
+			return err
+		}
+		out, changed := hostsfile.Remove(st.data, p.opts.Product.Name)
+		if !st.exists {
+			return nil
+		}
+		if it.Created && len(out) == 0 {
+			p.add(Op{Step: it.Step, Action: "remove", Path: target, Detail: "created by install",
+				Do:   func() error { return fsys.Remove(target) },
+				Undo: func() error { return st.restore(fsys, target, p.env.applyOwnership()) },
+			})
+			return nil
+		}
+		if !changed {
+			return nil
+		}
+		o := owner{uid: st.uid, gid: st.gid, name: displayOwner("", st.uid, st.gid)}
+		p.editHosts(it.Step, target, st, st.perm, o, describeHostsEdit(st.data, out, p.opts.Product.Name), func(cur []byte) []byte {
+			b, _ := hostsfile.Remove(cur, p.opts.Product.Name)
+			return b
+		}, out)
+	default:
+		return Errorf(KindFailed, "receipt item %s has unknown kind %q", it.Path, it.Kind)
+	}
+	return nil
+}
+
+// rmdirIfEmpty plans the removal of dir when it is empty at apply time:
+// a dir someone has since put files in is kept. Undo recreates it with the
+// mode and owner it had.
+func (p *planner) rmdirIfEmpty(step, dir string) {
+	fsys := p.env.FS
+	chown := p.env.applyOwnership()
+	removed := false
+	var perm fs.FileMode
+	uid, gid := -1, -1
+	p.add(Op{Step: step, Action: "rmdir", Path: dir, Detail: "if empty",
+		Do: func() error {
+			removed = false
+			fi, err := fsys.Lstat(dir)
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if !fi.IsDir() {
+				return nil
+			}
+			ents, err := fsys.ReadDir(dir)
+			if err != nil || len(ents) > 0 {
+				return err
+			}
+			perm = fi.Mode().Perm()
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+				uid, gid = int(st.Uid), int(st.Gid)
+			}
+			if err := fsys.Remove(dir); err != nil {
+				return err
+			}
+			removed = true
+			return nil
+		},
+		Undo: func() error {
+			if !removed {
+				return nil
+			}
+			if err := fsys.Mkdir(dir, perm); err != nil {
+				return err
+			}
+			if chown && uid >= 0 {
+				return fsys.Lchown(dir, uid, gid)
+			}
+			return nil
+		},
+	})
+}
