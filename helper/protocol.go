@@ -123,11 +123,16 @@ func MarshalHello(h Hello) []byte {
 // ReadHello reads exactly one hello frame.
 func ReadHello(r io.Reader) (Hello, error) {
 	var b [HelloSize]byte
-	if _, err := io.ReadFull(r, b[:]); err != nil {
+	// Check the magic before waiting for more: an old client sends only
+	// the 5-byte "VMNET" and would otherwise sit out the deadline.
+	if _, err := io.ReadFull(r, b[:5]); err != nil {
 		return Hello{}, fmt.Errorf("reading hello: %w", err)
 	}
 	if string(b[:5]) != Magic {
 		return Hello{}, fmt.Errorf("%w (got %q)", ErrBadMagic, b[:5])
+	}
+	if _, err := io.ReadFull(r, b[5:]); err != nil {
+		return Hello{}, fmt.Errorf("reading hello: %w", err)
 	}
 	return Hello{Version: binary.LittleEndian.Uint32(b[5:9]), Commit: string(b[9:])}, nil
 }

@@ -147,4 +147,3 @@ func checkTrustedPaths(env *Env, opts Options) error {
 	}
 	return nil
 }
-

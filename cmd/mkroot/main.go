@@ -16,7 +16,9 @@ import (
 func main() {
 	prod := flag.String("product", "docker", "product whose app bundle to create")
 	noBin := flag.Bool("no-usr-local-bin", false, "leave /usr/local/bin out")
-	flag.Usage = func() { fmt.Fprintln(os.Stderr, "usage: mkroot [-product NAME] [-no-usr-local-bin] DIR [NAME:UID ...]") }
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: mkroot [-product NAME] [-no-usr-local-bin] DIR [NAME:UID ...]")
+	}
 	flag.Parse()
 	if flag.NArg() < 1 {
 		flag.Usage()
