@@ -57,7 +57,15 @@ type FS interface {
 	// Lock takes an exclusive, non-blocking flock on p (created 0644 if
 	// missing). ErrLocked means another process holds it.
 	Lock(p string) (io.Closer, error)
+	// Sub opens dir (resolved like any path) as a strict root of its own:
+	// there, a symlink whose target is absolute or climbs above dir is an
+	// error (ErrEscape) instead of being followed. Used for a user's home,
+	// whose links the user controls.
+	Sub(dir string) (FS, error)
 }
+
+// ErrEscape is returned by a strict root for a link that would leave it.
+var ErrEscape = errors.New("symlink leaves the directory")
 
 // Owner is a numeric owner for new files.
 type Owner struct{ UID, GID int }
@@ -67,8 +75,9 @@ var ErrLocked = errors.New("lock is held by another process")
 
 // Root is the FS backed by os.Root.
 type Root struct {
-	dir  string
-	root *os.Root
+	dir    string
+	root   *os.Root
+	strict bool
 }
 
 // Open opens the target root at dir.
@@ -163,11 +172,49 @@ func (r *Root) resolve(p string, followLast bool) (string, error) {
 			return "", fmt.Errorf("resolve %s: %w", p, err)
 		}
 		if strings.HasPrefix(target, "/") {
+			if r.strict {
+				return "", fmt.Errorf("resolve %s: %s -> %s: %w", p, next, target, ErrEscape)
+			}
 			done = nil
+		}
+		if r.strict && climbs(done, target) {
+			return "", fmt.Errorf("resolve %s: %s -> %s: %w", p, next, target, ErrEscape)
 		}
 		todo = append(strings.Split(target, "/"), todo...)
 	}
 	return "/" + path.Join(done...), nil
+}
+
+// climbs reports whether a relative link target, followed from the
+// directory done, goes above the root.
+func climbs(done []string, target string) bool {
+	depth := len(done)
+	for _, c := range strings.Split(target, "/") {
+		switch c {
+		case "", ".":
+		case "..":
+			depth--
+			if depth < 0 {
+				return true
+			}
+		default:
+			depth++
+		}
+	}
+	return false
+}
+
+// Sub implements FS.
+func (r *Root) Sub(dir string) (FS, error) {
+	n, err := r.op("open", dir, true)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := r.root.OpenRoot(n)
+	if err != nil {
+		return nil, wrap("open", dir, err)
+	}
+	return &Root{dir: path.Join(r.dir, n), root: sub, strict: true}, nil
 }
 
 func (r *Root) op(name, p string, followLast bool) (string, error) {

@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -222,5 +223,35 @@ func TestCleanRejectsRelativeAndNUL(t *testing.T) {
 		if _, err := Clean(p); err == nil {
 			t.Errorf("Clean(%q) accepted", p)
 		}
+	}
+}
+
+// TestSubIsStrict: in a user's home, links the user made must not lead
+// root anywhere else: absolute targets and targets above the home fail.
+func TestSubIsStrict(t *testing.T) {
+	root, _ := macRoot(t)
+	home := root + "/Users/alice"
+	must(t, os.MkdirAll(home+"/real", 0o755))
+	must(t, os.Symlink("/etc", home+"/abs"))
+	must(t, os.Symlink("../../private/etc", home+"/up"))
+	must(t, os.Symlink("real", home+"/inside"))
+	must(t, os.Symlink("/etc/hosts", home+"/.zprofile"))
+	r := open(t, root)
+	sub, err := r.Sub("/Users/alice")
+	must(t, err)
+	for _, p := range []string{"/abs/hosts", "/up/hosts", "/.zprofile"} {
+		if _, err := sub.ReadFile(p); !errors.Is(err, ErrEscape) && !strings.Contains(fmt.Sprint(err), "escape") {
+			t.Errorf("ReadFile(%s) = %v, want ErrEscape", p, err)
+		}
+		_ = sub.WriteFile(p, []byte("pwned"), 0o644, nil)
+	}
+	// The last component of a write is never followed: the link is replaced.
+	b, _ := os.ReadFile(root + "/private/etc/hosts")
+	if string(b) != "inside\n" {
+		t.Fatalf("write through a home link reached %q", b)
+	}
+	must(t, sub.WriteFile("/inside/f", []byte("ok"), 0o644, nil))
+	if b, _ := os.ReadFile(home + "/real/f"); string(b) != "ok" {
+		t.Fatal("link inside the home not followed")
 	}
 }
