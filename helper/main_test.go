@@ -3,6 +3,7 @@ package helper
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -258,6 +259,19 @@ func runChild(mode string, args []string) int {
 		}
 		f.Close()
 		fmt.Println("bound")
+	case "policy-set":
+		data, _ := base64.StdEncoding.DecodeString(args[1])
+		if err := c.SetPolicy(ctx, data); err != nil {
+			fmt.Println("error:", err)
+			return 0
+		}
+		fmt.Println("ok")
+	case "uninstall":
+		if err := c.Uninstall(ctx); err != nil {
+			fmt.Println("error:", err)
+			return 0
+		}
+		fmt.Println("ok")
 	default:
 		fmt.Fprintln(os.Stderr, "unknown child mode", mode)
 		return 2

@@ -41,8 +41,12 @@ func SignPolicy(key ed25519.PrivateKey, policy []byte) ([]byte, error) {
 	if err := validPolicy(policy); err != nil {
 		return nil, err
 	}
-	sig := ed25519.Sign(key, policy)
-	return json.Marshal(envelope{Policy: policy, Signature: base64.StdEncoding.EncodeToString(sig)})
+	sig, _ := json.Marshal(base64.StdEncoding.EncodeToString(ed25519.Sign(key, policy)))
+	// Built by hand: json.Marshal would compact the policy and break the
+	// signature over its exact bytes.
+	env := append([]byte(`{"policy":`), policy...)
+	env = append(append(append(env, `,"signature":`...), sig...), '}')
+	return env, nil
 }
 
 // openEnvelope returns the policy inside payload and whether it was an

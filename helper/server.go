@@ -23,7 +23,8 @@ const (
 	DefaultTimeout  = 10 * time.Second
 	DefaultMaxConns = 32
 	// drainWait bounds how long the server reads what follows a request
-	// (the OCaml client's zero padding) before it closes the connection.
+	// (the OCaml client's zero padding) before it closes the connection;
+	// drainCap bounds what it reads after refusing a stranger's command.
 	drainWait = time.Second
 	drainCap  = 4096
 )
@@ -224,7 +225,7 @@ func (s *Server) handle(c *net.UnixConn) {
 		// Read nothing more from a stranger: refuse and close.
 		log.Warn("refused: peer uid is not allowed", zap.Int("allowed_uid", s.cfg.UID))
 		s.reply(c, cmd, StatusFailed, fmt.Sprintf("vmnetd serves only root and uid %d", s.cfg.UID))
-		s.drain(c, deadline)
+		s.drain(c, deadline, drainCap)
 		return
 	}
 	req, err := ReadBody(c, cmd)
@@ -246,7 +247,7 @@ func (s *Server) handle(c *net.UnixConn) {
 	case CmdUninstall:
 		s.uninstall(c, log)
 	}
-	s.drain(c, deadline)
+	s.drain(c, deadline, padding(req))
 }
 
 // reply sends a bare status for bind and unknown commands, else a status
@@ -263,12 +264,31 @@ func (s *Server) reply(c *net.UnixConn, cmd Command, st Status, body string) {
 // drain reads what the client sent after its request (the OCaml client
 // pads to 41 bytes) so closing never meets unread data, which could turn
 // into a reset before the client has read the reply.
-func (s *Server) drain(c *net.UnixConn, deadline time.Time) {
+// It stops as soon as limit bytes (the padding a request can carry) have
+// been read, at EOF, or after drainWait.
+func (s *Server) drain(c *net.UnixConn, deadline time.Time, limit int64) {
+	if limit <= 0 {
+		return
+	}
 	if d := time.Now().Add(drainWait); d.Before(deadline) {
 		deadline = d
 	}
 	c.SetReadDeadline(deadline)
-	io.Copy(io.Discard, io.LimitReader(c, drainCap))
+	io.Copy(io.Discard, io.LimitReader(c, limit))
+}
+
+// padding is how many zero bytes the OCaml client may send after req.
+func padding(req Request) int64 {
+	n := 1
+	switch req.Command {
+	case CmdBindIPv4:
+		n += 7
+	case CmdBindIPv6:
+		n += 19
+	case CmdPolicySet:
+		n += 4 + len(req.Payload)
+	}
+	return int64(max(0, VpnkitPadTo-n))
 }
 
 func (s *Server) bind(c *net.UnixConn, req Request, log *zap.Logger) {
