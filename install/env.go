@@ -37,15 +37,33 @@ type Env struct {
 	Version    string
 }
 
-// Options are the wanted state of SPEC.md §4 that this build implements.
+// Options are the wanted state of SPEC.md §4.
 type Options struct {
-	Product     product.Descriptor
-	User        string
-	CLILocation string // "system"
-	PathEdit    string // recorded; used with the user location
-	Kubernetes  bool
-	Force       bool
-	DryRun      bool
+	Product      product.Descriptor
+	User         string
+	CLILocation  string // "system" or "user"
+	PathEdit     string // "paths.d", "shell" or "none"; used with the user location
+	DockerSocket bool
+	// PrivilegedPorts installs the vmnetd helper (SPEC.md §8).
+	PrivilegedPorts bool
+	Kubernetes      bool
+	Settings        Settings
+	Force           bool
+	DryRun          bool
+}
+
+// Settings are the vendor's own install settings (SPEC.md §4 step 8),
+// written to the app support dir.
+type Settings struct {
+	AcceptLicense            bool     `plist:"AcceptLicense" json:"acceptLicense,omitempty"`
+	AllowedOrgs              []string `plist:"AllowedOrgs" json:"-"`
+	AdminSettings            string   `plist:"AdminSettings,omitempty" json:"-"`
+	ProxyHTTPMode            string   `plist:"ProxyHTTPMode,omitempty" json:"proxyHttpMode,omitempty"`
+	OverrideProxyHTTP        string   `plist:"OverrideProxyHTTP,omitempty" json:"overrideProxyHttp,omitempty"`
+	OverrideProxyHTTPS       string   `plist:"OverrideProxyHTTPS,omitempty" json:"overrideProxyHttps,omitempty"`
+	OverrideProxyExclude     string   `plist:"OverrideProxyExclude,omitempty" json:"overrideProxyExclude,omitempty"`
+	OverrideProxyPAC         string   `plist:"OverrideProxyPAC,omitempty" json:"overrideProxyPac,omitempty"`
+	OverrideProxyEmbeddedPAC string   `plist:"OverrideProxyEmbeddedPAC,omitempty" json:"overrideProxyEmbeddedPac,omitempty"`
 }
 
 // Result is what a run did (or, for a dry run, would do).

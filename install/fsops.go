@@ -2,11 +2,15 @@ package install
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"syscall"
+
+	"howett.net/plist"
 
 	"github.com/macfleet/installer/install/rootfs"
 )
@@ -19,6 +23,47 @@ type planner struct {
 	receipt []Item
 	notes   []string
 	old     *Profile
+	// homes are the users' homes opened as strict sub-roots, by path.
+	homes map[string]rootfs.FS
+	// dirs are the directories this run has already ensured.
+	dirs map[string]bool
+}
+
+// openHome makes paths under home go through a strict sub-root.
+func (p *planner) openHome(home string) error {
+	if _, ok := p.homes[home]; ok {
+		return nil
+	}
+	sub, err := p.env.FS.Sub(home)
+	if err != nil {
+		return err
+	}
+	if p.homes == nil {
+		p.homes = map[string]rootfs.FS{}
+	}
+	p.homes[home] = homeFS{sub: sub, base: home}
+	return nil
+}
+
+// homeOf is the opened home that path is in, or "".
+func (p *planner) homeOf(path string) string {
+	for home := range p.homes {
+		if under(path, home) && path != home {
+			return home
+		}
+	}
+	return ""
+}
+
+// fsFor is the filesystem through which root may touch path: the user's
+// strict home root for paths in a home, else the target root.
+func (p *planner) fsFor(path string) rootfs.FS {
+	for home, fsys := range p.homes {
+		if under(path, home) {
+			return fsys
+		}
+	}
+	return p.env.FS
 }
 
 var rootWheel = owner{uid: 0, gid: 0, name: "root:wheel"}
@@ -61,9 +106,16 @@ func (p *planner) oldItem(kind, path string) (Item, bool) {
 // given owner and mode, recording each created dir; dirs created by an
 // earlier run stay in the receipt.
 func (p *planner) ensureDir(step, dir string, o owner, perm fs.FileMode) error {
+	if p.dirs[dir] {
+		return nil
+	}
+	if p.dirs == nil {
+		p.dirs = map[string]bool{}
+	}
+	p.dirs[dir] = true
 	var missing []string
 	for d := dir; d != "/"; d = path.Dir(d) {
-		fi, err := p.env.FS.Stat(d)
+		fi, err := p.fsFor(d).Stat(d)
 		if err == nil {
 			if !fi.IsDir() {
 				return Errorf(KindUnsafe, "%s is not a directory (%s); move it aside and rerun", d, fi.Mode().Type())
@@ -79,14 +131,17 @@ func (p *planner) ensureDir(step, dir string, o owner, perm fs.FileMode) error {
 	// parents of the missing ones, so they go first.
 	var carried []Item
 	for d := dir; d != "/"; d = path.Dir(d) {
-		if it, ok := p.oldItem("dir", d); ok && !contains(missing, d) {
+		if it, ok := p.oldItem("dir", d); ok && !contains(missing, d) && !p.hasItem("dir", d) {
 			carried = append([]Item{it}, carried...)
 		}
 	}
 	p.receipt = append(p.receipt, carried...)
 	for i := len(missing) - 1; i >= 0; i-- {
 		d := missing[i]
-		fsys := p.env.FS
+		if p.hasItem("dir", d) {
+			continue // a parent another step already creates
+		}
+		fsys := p.fsFor(d)
 		fo := p.fsOwner(o)
 		p.add(Op{
 			Step: step, Action: "mkdir", Path: d, Owner: o.name, Mode: fmt.Sprintf("%04o", perm),
@@ -101,9 +156,19 @@ func (p *planner) ensureDir(step, dir string, o owner, perm fs.FileMode) error {
 			},
 			Undo: func() error { return fsys.Remove(d) },
 		})
-		p.receipt = append(p.receipt, Item{Kind: "dir", Path: d, Step: step})
+		p.receipt = append(p.receipt, Item{Kind: "dir", Path: d, Step: step, Home: p.homeOf(d)})
 	}
 	return nil
+}
+
+// hasItem reports whether this run's receipt already holds the item.
+func (p *planner) hasItem(kind, path string) bool {
+	for _, it := range p.receipt {
+		if it.Kind == kind && it.Path == path {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {
@@ -118,7 +183,7 @@ func contains(list []string, s string) bool {
 // link plans a new symlink at lp -> target; replacing an existing link of
 // ours when previous is not empty.
 func (p *planner) link(step, lp, target, previous string, o owner) {
-	fsys := p.env.FS
+	fsys := p.fsFor(lp)
 	fo := p.fsOwner(o)
 	create := func() error {
 		if err := fsys.Symlink(target, lp); err != nil {
@@ -152,7 +217,7 @@ func (p *planner) link(step, lp, target, previous string, o owner) {
 
 // unlink plans the removal of our link lp, which points to target.
 func (p *planner) unlink(step, lp, target string) {
-	fsys := p.env.FS
+	fsys := p.fsFor(lp)
 	p.add(Op{Step: step, Action: "unlink", Path: lp, Target: target,
 		Do:   func() error { return removeLinkTo(fsys, lp, target) },
 		Undo: func() error { return fsys.Symlink(target, lp) },
@@ -228,7 +293,7 @@ func (p *planner) writeFile(step, action, fp string, data []byte, perm fs.FileMo
 		(!p.env.applyOwnership() || (old.uid == o.uid && old.gid == o.gid)) {
 		return
 	}
-	fsys := p.env.FS
+	fsys := p.fsFor(fp)
 	fo := p.fsOwner(o)
 	chown := p.env.applyOwnership()
 	p.add(Op{Step: step, Action: action, Path: fp, Owner: o.name, Mode: fmt.Sprintf("%04o", perm), Detail: detail,
@@ -246,4 +311,88 @@ func displayOwner(name string, uid, gid int) string {
 		return fmt.Sprintf("uid %d:gid %d", uid, gid)
 	}
 	return fmt.Sprintf("%s (uid %d, gid %d)", name, uid, gid)
+}
+
+func sha(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// bootout plans `launchctl bootout system/<label>` on a live system.
+func (p *planner) bootout(step, label string) {
+	if !p.env.Live || p.env.Launchd == nil {
+		return
+	}
+	r := p.env.Launchd
+	p.add(Op{Step: step, Action: "bootout", Path: "system/" + label, Detail: "launchctl bootout system/" + label,
+		Do:   func() error { return r.Bootout(label) },
+		Undo: nil, // put back by the bootstrap of the restored plist, if any
+	})
+}
+
+// bootstrap plans `launchctl bootstrap system <plist>` on a live system.
+func (p *planner) bootstrap(step, label, plistPath string) {
+	if !p.env.Live || p.env.Launchd == nil {
+		return
+	}
+	r := p.env.Launchd
+	p.add(Op{Step: step, Action: "bootstrap", Path: plistPath, Detail: "launchctl bootstrap system " + plistPath,
+		Do:   func() error { return r.Bootstrap(plistPath) },
+		Undo: func() error { return r.Bootout(label) },
+	})
+}
+
+// putFile plans writing a file the installer owns (a plist, a settings
+// file) and records it; a file that was there before our first run is
+// remembered so uninstall can put it back.
+func (p *planner) putFile(step, fp, label, home string, data []byte, perm fs.FileMode, o owner, detail string) error {
+	fsys := p.fsFor(fp)
+	st, err := observeFile(fsys, fp)
+	if err != nil {
+		return err
+	}
+	it := Item{Kind: "file", Path: fp, Step: step, Label: label, Home: home, SHA256: sha(data)}
+	if old, ok := p.oldItem("file", fp); ok {
+		it.Existed, it.PreviousData, it.PreviousMode, it.PreviousUID, it.PreviousGID =
+			old.Existed, old.PreviousData, old.PreviousMode, old.PreviousUID, old.PreviousGID
+	} else if st.exists && !bytes.Equal(st.data, data) {
+		it.Existed, it.PreviousData, it.PreviousMode, it.PreviousUID, it.PreviousGID =
+			true, st.data, int(st.perm), st.uid, st.gid
+	}
+	p.receipt = append(p.receipt, it)
+	n := len(p.ops)
+	p.writeFile(step, "write", fp, data, perm, o, st, detail)
+	if label != "" && (len(p.ops) > n || !p.jobLoaded(label)) {
+		p.bootstrap(step, label, fp)
+	}
+	return nil
+}
+
+// jobLoaded asks launchd (live only) whether the job is loaded; offline
+// jobs start at the image's next boot, so they count as loaded.
+func (p *planner) jobLoaded(label string) bool {
+	if !p.env.Live || p.env.Launchd == nil {
+		return true
+	}
+	_, err := p.env.Launchd.Print(label)
+	return err == nil
+}
+
+// fileModeOr is the observed file's mode, or def for a new file.
+func fileModeOr(st fileState, def fs.FileMode) fs.FileMode {
+	if st.exists {
+		return st.perm
+	}
+	return def
+}
+
+// encodePlist encodes v as an XML plist.
+func encodePlist(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := plist.NewEncoderForFormat(&buf, plist.XMLFormat)
+	enc.Indent("\t")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

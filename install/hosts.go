@@ -65,7 +65,7 @@ func (p *planner) planHosts() error {
 	if st.exists {
 		detail = describeHostsEdit(st.data, out, name)
 	}
-	p.editHosts(step, target, st, perm, o, detail, func(cur []byte) []byte {
+	p.editText(step, target, st, perm, o, detail, func(cur []byte) []byte {
 		b, _ := hostsfile.Ensure(cur, name, want)
 		return b
 	}, out)
@@ -77,11 +77,12 @@ func describeHostsEdit(old, out []byte, product string) string {
 	return fmt.Sprintf("block entries %d -> %d, disabled lines %d -> %d", len(a.Entries), len(b.Entries), a.Disabled, b.Disabled)
 }
 
-// editHosts plans the write of out over the hosts file observed as st. If
-// the file changed between planning and applying, edit is redone on what
-// is there then, so a concurrent change by another tool is not lost.
-func (p *planner) editHosts(step, target string, st fileState, perm fs.FileMode, o owner, detail string, edit func([]byte) []byte, out []byte) {
-	fsys := p.env.FS
+// editText plans the write of out over the text file (hosts, a shell
+// profile) observed as st. If the file changed between planning and
+// applying, edit is redone on what is there then, so a concurrent change by
+// another tool is not lost.
+func (p *planner) editText(step, target string, st fileState, perm fs.FileMode, o owner, detail string, edit func([]byte) []byte, out []byte) {
+	fsys := p.fsFor(target)
 	fo := p.fsOwner(o)
 	chown := p.env.applyOwnership()
 	before := st

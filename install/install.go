@@ -2,6 +2,7 @@ package install
 
 import (
 	"fmt"
+	"sort"
 
 	"go.uber.org/zap"
 
@@ -47,13 +48,24 @@ func Install(env *Env, opts Options) (*Result, error) {
 	}
 
 	p := &planner{env: env, opts: opts, old: old}
-	for _, step := range []func(*planner) error{
-		func(p *planner) error { return p.planLinks(u) },
-		func(p *planner) error { return p.planHosts() },
+	if err := p.openHome(u.Home); err != nil {
+		return nil, Errorf(KindUnsafe, "home of %s: %w", u.Name, err)
+	}
+	for _, step := range []func() error{
+		p.planRemoveOldHelper,
+		func() error { return p.planLinks(u) },
+		func() error { return p.planPath(u) },
+		func() error { return p.planSocket(u) },
+		p.planHosts,
+		p.planSettings,
+		func() error { return p.ensureDir("profile", opts.Product.AppSupportDir, rootWheel, 0o755) },
 	} {
-		if err := step(p); err != nil {
+		if err := step(); err != nil {
 			return nil, err
 		}
+	}
+	if err := p.planLeftovers(); err != nil {
+		return nil, err
 	}
 	prof, err := p.planProfile(u, old, oldBytes)
 	if err != nil {
@@ -87,21 +99,18 @@ func opFields(op Op) []zap.Field {
 // only when something in it changed; InstalledAt is kept otherwise.
 func (p *planner) planProfile(u users.User, old *Profile, oldBytes []byte) (*Profile, error) {
 	d := p.opts.Product
-	if err := p.ensureDir("profile", d.AppSupportDir, rootWheel, 0o755); err != nil {
-		return nil, err
-	}
 	prof := &Profile{
 		User: u.Name, UID: u.UID, GID: u.GID, Home: u.Home,
 		Product:          d.Name,
 		CLILocation:      p.opts.CLILocation,
 		PathEdit:         p.opts.PathEdit,
+		DockerSocket:     p.opts.DockerSocket,
+		PrivilegedPorts:  p.opts.PrivilegedPorts,
 		Kubernetes:       p.opts.Kubernetes,
+		Settings:         p.opts.Settings,
 		InstallerVersion: p.env.Version,
 		OwnershipApplied: p.env.applyOwnership(),
-		Receipt:          p.receipt,
-	}
-	if prof.Receipt == nil {
-		prof.Receipt = []Item{}
+		Receipt:          canonical(p.receipt),
 	}
 	if old != nil {
 		prof.InstalledAt = old.InstalledAt
@@ -123,4 +132,43 @@ func (p *planner) planProfile(u users.User, old *Profile, oldBytes []byte) (*Pro
 	}
 	p.writeFile("profile", "write", d.ProfilePath(), data, 0o644, rootWheel, st, fmt.Sprintf("profile for %s", u.Name))
 	return prof, nil
+}
+
+// planLeftovers undoes what an earlier run made that this run no longer
+// wants (links in the other location, a PATH block, the socket link...):
+// every old receipt item not in the new receipt, deepest first.
+func (p *planner) planLeftovers() error {
+	if p.old == nil {
+		return nil
+	}
+	keep := map[string]bool{}
+	for _, it := range p.receipt {
+		keep[it.Kind+"\x00"+it.Path] = true
+	}
+	old := canonical(p.old.Receipt)
+	for i := len(old) - 1; i >= 0; i-- {
+		it := old[i]
+		if keep[it.Kind+"\x00"+it.Path] {
+			continue
+		}
+		if err := p.planUndoItem(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// canonical orders a receipt by path (so a dir comes before what is in
+// it, and uninstall, going backwards, empties it first), whatever order
+// the runs that built it happened in: the same state gives the same
+// profile bytes.
+func canonical(items []Item) []Item {
+	out := append([]Item{}, items...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Path != out[j].Path {
+			return out[i].Path < out[j].Path
+		}
+		return out[i].Kind < out[j].Kind
+	})
+	return out
 }

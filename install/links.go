@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"path"
 
+	"github.com/macfleet/installer/install/product"
+	"github.com/macfleet/installer/install/rootfs"
 	"github.com/macfleet/installer/install/users"
 	"github.com/macfleet/installer/symlinks"
 )
@@ -31,8 +33,8 @@ func bundledTools(env *Env, cliDir string) ([]string, error) {
 }
 
 // observeLinkDir lists dir for the symlinks planner; a missing dir is empty.
-func observeLinkDir(env *Env, dir string) ([]symlinks.Entry, error) {
-	ents, err := env.FS.ReadDir(dir)
+func observeLinkDir(fsys rootfs.FS, dir string) ([]symlinks.Entry, error) {
+	ents, err := fsys.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -42,17 +44,17 @@ func observeLinkDir(env *Env, dir string) ([]symlinks.Entry, error) {
 	have := make([]symlinks.Entry, 0, len(ents))
 	for _, e := range ents {
 		p := path.Join(dir, e.Name())
-		fi, err := env.FS.Lstat(p)
+		fi, err := fsys.Lstat(p)
 		if err != nil {
 			return nil, err
 		}
 		en := symlinks.Entry{Name: e.Name(), Kind: symlinks.Other}
 		if fi.Mode()&fs.ModeSymlink != 0 {
 			en.Kind = symlinks.Link
-			if en.Target, err = env.FS.Readlink(p); err != nil {
+			if en.Target, err = fsys.Readlink(p); err != nil {
 				return nil, err
 			}
-			_, serr := env.FS.Stat(p)
+			_, serr := fsys.Stat(p)
 			en.TargetExists = serr == nil
 		}
 		have = append(have, en)
@@ -60,7 +62,19 @@ func observeLinkDir(env *Env, dir string) ([]symlinks.Entry, error) {
 	return have, nil
 }
 
+// userBinDir is the user CLI location: ~/<user dir>/bin.
+func userBinDir(d product.Descriptor, u users.User) string {
+	return path.Join(u.Home, d.UserDir, "bin")
+}
+
+// userOwner is who owns what the installer creates in u's home.
+func userOwner(u users.User) owner {
+	return owner{uid: u.UID, gid: u.GID, name: displayOwner(u.Name, u.UID, u.GID)}
+}
+
 // planLinks is step 3: a link in the CLI location for every bundled tool.
+// Links of ours in the other location are not wanted any more and are
+// removed with the rest of the old receipt's leftovers.
 func (p *planner) planLinks(u users.User) error {
 	const step = "links"
 	d := p.opts.Product
@@ -69,13 +83,16 @@ func (p *planner) planLinks(u users.User) error {
 	if err != nil {
 		return err
 	}
-	dir := systemBinDir
+	dir, o, home := systemBinDir, rootWheel, ""
+	if p.opts.CLILocation == "user" {
+		dir, o, home = userBinDir(d, u), userOwner(u), u.Home
+	}
 	if len(tools) > 0 {
-		if err := p.ensureDir(step, dir, rootWheel, 0o755); err != nil {
+		if err := p.ensureDir(step, dir, o, 0o755); err != nil {
 			return err
 		}
 	}
-	have, err := observeLinkDir(p.env, dir)
+	have, err := observeLinkDir(p.fsFor(dir), dir)
 	if err != nil {
 		return Errorf(KindFailed, "inspect %s: %w", dir, err)
 	}
@@ -85,23 +102,23 @@ func (p *planner) planLinks(u users.User) error {
 		old, inReceipt := p.oldItem("link", lp)
 		switch op.Action {
 		case symlinks.Create:
-			p.link(step, lp, op.Target, "", rootWheel)
-			p.receipt = append(p.receipt, Item{Kind: "link", Path: lp, Target: op.Target, Step: step})
+			p.link(step, lp, op.Target, "", o)
+			p.receipt = append(p.receipt, Item{Kind: "link", Path: lp, Target: op.Target, Step: step, Home: home})
 		case symlinks.Replace:
-			p.link(step, lp, op.Target, op.Current, rootWheel)
+			p.link(step, lp, op.Target, op.Current, o)
 			prev := op.Current
 			if inReceipt {
 				prev = old.Previous // the link was ours already: keep what it replaced
 			}
-			p.receipt = append(p.receipt, Item{Kind: "link", Path: lp, Target: op.Target, Previous: prev, Step: step})
+			p.receipt = append(p.receipt, Item{Kind: "link", Path: lp, Target: op.Target, Previous: prev, Step: step, Home: home})
 		case symlinks.Keep:
 			if inReceipt {
 				p.receipt = append(p.receipt, old)
 			}
 		case symlinks.Remove:
-			if inReceipt {
-				p.unlink(step, lp, op.Current)
-			} else {
+			// Ours (in the receipt): removed with the old receipt's
+			// leftovers. Otherwise someone else made it.
+			if !inReceipt {
 				p.note("%s -> %s points into the app but was not created by this installer; left alone", lp, op.Current)
 			}
 		case symlinks.Foreign:

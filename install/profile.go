@@ -1,7 +1,6 @@
 package install
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -27,6 +26,7 @@ type Profile struct {
 	DockerSocket     bool      `plist:"DockerSocket"`
 	PrivilegedPorts  bool      `plist:"PrivilegedPorts"`
 	Kubernetes       bool      `plist:"Kubernetes"`
+	Settings         Settings  `plist:"Settings"`
 	InstallerVersion string    `plist:"InstallerVersion"`
 	InstalledAt      time.Time `plist:"InstalledAt"`
 	OwnershipApplied bool      `plist:"OwnershipApplied"`
@@ -45,21 +45,35 @@ type Item struct {
 	// Previous is the target of a link of ours that this one replaced;
 	// uninstall puts it back.
 	Previous string `plist:"Previous,omitempty"`
-	// Created marks a hosts file that did not exist before.
+	// Created marks a hosts or shell file that did not exist before: if
+	// removing our block leaves it empty, uninstall removes it.
 	Created bool `plist:"Created,omitempty"`
 	// Step is the install step that made the item.
 	Step string `plist:"Step"`
+	// Home is set for items inside a user's home: they are reached only
+	// through a strict sub-root of that home.
+	Home string `plist:"Home,omitempty"`
+	// SHA256 is the content a "file" item was written with; uninstall
+	// leaves a file that no longer matches alone.
+	SHA256 string `plist:"SHA256,omitempty"`
+	// Label is the launchd job of a LaunchDaemon plist ("file" items).
+	Label string `plist:"Label,omitempty"`
+	// Existed, PreviousData, PreviousMode, PreviousUID and PreviousGID
+	// describe a file the installer replaced, to put it back on uninstall.
+	Existed      bool   `plist:"Existed,omitempty"`
+	PreviousData []byte `plist:"PreviousData,omitempty"`
+	PreviousMode int    `plist:"PreviousMode,omitempty"`
+	PreviousUID  int    `plist:"PreviousUID,omitempty"`
+	PreviousGID  int    `plist:"PreviousGID,omitempty"`
 }
 
 // encodeProfile gives the profile's canonical XML bytes.
 func encodeProfile(p *Profile) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := plist.NewEncoderForFormat(&buf, plist.XMLFormat)
-	enc.Indent("\t")
-	if err := enc.Encode(p); err != nil {
+	b, err := encodePlist(p)
+	if err != nil {
 		return nil, fmt.Errorf("encode profile: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // DecodeProfile parses a profile (XML or binary plist).
@@ -73,7 +87,7 @@ func DecodeProfile(data []byte) (*Profile, error) {
 	}
 	for i, it := range p.Receipt {
 		switch it.Kind {
-		case "dir", "link", "hosts":
+		case "dir", "link", "hosts", "file", "block":
 		default:
 			return nil, fmt.Errorf("receipt item %d has unknown kind %q", i, it.Kind)
 		}

@@ -46,8 +46,9 @@ func Uninstall(env *Env, opts Options) (*Result, error) {
 		Do:   func() error { return fsys.Remove(d.ProfilePath()) },
 		Undo: func() error { return st.restore(fsys, d.ProfilePath(), chown) },
 	})
-	for i := len(prof.Receipt) - 1; i >= 0; i-- {
-		if err := p.planUndoItem(prof.Receipt[i]); err != nil {
+	receipt := canonical(prof.Receipt)
+	for i := len(receipt) - 1; i >= 0; i-- {
+		if err := p.planUndoItem(receipt[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -62,9 +63,16 @@ func Uninstall(env *Env, opts Options) (*Result, error) {
 }
 
 // planUndoItem plans the removal of one receipt item, as far as it is
-// still what the installer made.
+// still what the installer made; what someone changed since is left alone
+// and reported.
 func (p *planner) planUndoItem(it Item) error {
-	fsys := p.env.FS
+	if it.Home != "" {
+		if err := p.openHome(it.Home); err != nil {
+			p.note("%s: home %s cannot be opened safely (%v); left alone", it.Path, it.Home, err)
+			return nil
+		}
+	}
+	fsys := p.fsFor(it.Path)
 	switch it.Kind {
 	case "link":
 		got, err := fsys.Readlink(it.Path)
@@ -76,26 +84,27 @@ func (p *planner) planUndoItem(it Item) error {
 			return nil
 		}
 		if it.Previous != "" {
-			p.link(it.Step, it.Path, it.Previous, it.Target, owner{name: "root:wheel"})
+			p.link(it.Step, it.Path, it.Previous, it.Target, rootWheel)
 			p.ops[len(p.ops)-1].Action = "restore"
 			return nil
 		}
 		p.unlink(it.Step, it.Path, it.Target)
 	case "dir":
 		p.rmdirIfEmpty(it.Step, it.Path)
-	case "hosts":
-		target, err := resolveHosts(p.env)
+	case "file":
+		return p.undoFile(it)
+	case "hosts", "block":
+		target, err := fsys.Resolve(it.Path)
 		if err != nil {
-			return err
-		}
-		st, err := observeFile(fsys, target)
-		if err != nil {
-			return err
-		}
-		out, changed := hostsfile.Remove(st.data, p.opts.Product.Name)
-		if !st.exists {
+			p.note("%s cannot be resolved safely (%v); left alone", it.Path, err)
 			return nil
 		}
+		st, err := observeFile(fsys, target)
+		if err != nil || !st.exists {
+			return err
+		}
+		remove := p.removeBlockFunc(it.Kind)
+		out := remove(st.data)
 		if it.Created && len(out) == 0 {
 			p.add(Op{Step: it.Step, Action: "remove", Path: target, Detail: "created by install",
 				Do:   func() error { return fsys.Remove(target) },
@@ -103,17 +112,59 @@ func (p *planner) planUndoItem(it Item) error {
 			})
 			return nil
 		}
-		if !changed {
+		if string(out) == string(st.data) {
 			return nil
 		}
 		o := owner{uid: st.uid, gid: st.gid, name: displayOwner("", st.uid, st.gid)}
-		p.editHosts(it.Step, target, st, st.perm, o, describeHostsEdit(st.data, out, p.opts.Product.Name), func(cur []byte) []byte {
-			b, _ := hostsfile.Remove(cur, p.opts.Product.Name)
-			return b
-		}, out)
+		p.editText(it.Step, target, st, st.perm, o, "remove our block", remove, out)
 	default:
 		return Errorf(KindFailed, "receipt item %s has unknown kind %q", it.Path, it.Kind)
 	}
+	return nil
+}
+
+// removeBlockFunc is the pure edit that takes our text out of a file.
+func (p *planner) removeBlockFunc(kind string) func([]byte) []byte {
+	name := p.opts.Product.Name
+	if kind == "hosts" {
+		return func(b []byte) []byte { out, _ := hostsfile.Remove(b, name); return out }
+	}
+	return func(b []byte) []byte { return removeBlock(b, name) }
+}
+
+// undoFile plans the removal of a file the installer wrote, or puts back
+// the file it replaced; a file changed since is left alone. A LaunchDaemon
+// is booted out first (live).
+func (p *planner) undoFile(it Item) error {
+	fsys := p.fsFor(it.Path)
+	st, err := observeFile(fsys, it.Path)
+	if err != nil {
+		p.note("%s: %v; left alone", it.Path, err)
+		return nil
+	}
+	if !st.exists {
+		return nil
+	}
+	if it.SHA256 != "" && it.SHA256 != sha(st.data) {
+		p.note("%s was changed since install; left alone", it.Path)
+		return nil
+	}
+	if it.Label != "" {
+		p.bootout(it.Step, it.Label)
+	}
+	chown := p.env.applyOwnership()
+	if it.Existed {
+		prev := fileState{exists: true, data: it.PreviousData, perm: fs.FileMode(it.PreviousMode).Perm(), uid: it.PreviousUID, gid: it.PreviousGID}
+		p.add(Op{Step: it.Step, Action: "restore", Path: it.Path, Detail: "the file install replaced",
+			Do:   func() error { return prev.restore(fsys, it.Path, chown) },
+			Undo: func() error { return st.restore(fsys, it.Path, chown) },
+		})
+		return nil
+	}
+	p.add(Op{Step: it.Step, Action: "remove", Path: it.Path,
+		Do:   func() error { return fsys.Remove(it.Path) },
+		Undo: func() error { return st.restore(fsys, it.Path, chown) },
+	})
 	return nil
 }
 
@@ -121,7 +172,7 @@ func (p *planner) planUndoItem(it Item) error {
 // a dir someone has since put files in is kept. Undo recreates it with the
 // mode and owner it had.
 func (p *planner) rmdirIfEmpty(step, dir string) {
-	fsys := p.env.FS
+	fsys := p.fsFor(dir)
 	chown := p.env.applyOwnership()
 	removed := false
 	var perm fs.FileMode

@@ -1,9 +1,12 @@
 package app
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -125,17 +128,76 @@ func installOptions(c *cli.Context) (install.Options, error) {
 	if o.User == "" {
 		return o, install.Errorf(install.KindUsage, `Required flag "user" not set: name the user the app will run as (--user NAME)`)
 	}
-	switch o.CLILocation = str(c, "cli-location"); o.CLILocation {
-	case "system":
-	default:
-		return o, install.Errorf(install.KindUsage, "--cli-location %q: must be system", o.CLILocation)
+	if o.CLILocation, err = oneOf(c, "cli-location", "system", "user"); err != nil {
+		return o, err
 	}
-	o.PathEdit = "paths.d"
+	if o.PathEdit, err = oneOf(c, "path-edit", "paths.d", "shell", "none"); err != nil {
+		return o, err
+	}
+	set, on, err := tristate(c, "docker-socket")
+	if err != nil {
+		return o, err
+	}
+	o.DockerSocket = !set || on
 	if _, o.Kubernetes, err = tristate(c, "kubernetes"); err != nil {
+		return o, err
+	}
+	if o.Settings, err = settings(c); err != nil {
 		return o, err
 	}
 	o.Force = boolean(c, "force")
 	return o, nil
+}
+
+// oneOf reads a flag that takes one of a few words.
+func oneOf(c *cli.Context, name string, words ...string) (string, error) {
+	v := str(c, name)
+	for _, w := range words {
+		if v == w {
+			return v, nil
+		}
+	}
+	return "", install.Errorf(install.KindUsage, "--%s %q: must be one of %s", name, v, strings.Join(words, ", "))
+}
+
+// settings reads the vendor flags and their dependencies (SPEC.md §4 step 8).
+func settings(c *cli.Context) (install.Settings, error) {
+	s := install.Settings{
+		AcceptLicense:            boolean(c, "accept-license"),
+		AllowedOrgs:              strs(c, "allowed-org"),
+		AdminSettings:            str(c, "admin-settings"),
+		ProxyHTTPMode:            str(c, "proxy-http-mode"),
+		OverrideProxyHTTP:        str(c, "override-proxy-http"),
+		OverrideProxyHTTPS:       str(c, "override-proxy-https"),
+		OverrideProxyExclude:     str(c, "override-proxy-exclude"),
+		OverrideProxyPAC:         str(c, "override-proxy-pac"),
+		OverrideProxyEmbeddedPAC: str(c, "override-proxy-embedded-pac"),
+	}
+	for _, org := range s.AllowedOrgs {
+		if org == "" || strings.ContainsFunc(org, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+			return s, install.Errorf(install.KindUsage, "--allowed-org %q: not an organization name", org)
+		}
+	}
+	if s.AdminSettings != "" {
+		if len(s.AllowedOrgs) == 0 {
+			return s, install.Errorf(install.KindUsage, "--admin-settings needs --allowed-org")
+		}
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(s.AdminSettings), &obj); err != nil {
+			return s, install.Errorf(install.KindUsage, "--admin-settings is not a JSON object: %v", err)
+		}
+	}
+	switch s.ProxyHTTPMode {
+	case "", "system", "manual":
+	default:
+		return s, install.Errorf(install.KindUsage, "--proxy-http-mode %q: must be system or manual", s.ProxyHTTPMode)
+	}
+	for _, f := range []string{"override-proxy-http", "override-proxy-https", "override-proxy-exclude", "override-proxy-pac", "override-proxy-embedded-pac"} {
+		if str(c, f) != "" && s.ProxyHTTPMode != "manual" {
+			return s, install.Errorf(install.KindUsage, "--%s needs --proxy-http-mode=manual", f)
+		}
+	}
+	return s, nil
 }
 
 func runInstall(c *cli.Context, deps Deps, plan bool) error {

@@ -27,9 +27,21 @@ func globalFlags() []cli.Flag {
 func installFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "the one user the app will run as"},
-		&cli.StringFlag{Name: "cli-location", Value: "system", Usage: "where CLI links go: system (/usr/local/bin)"},
+		&cli.StringFlag{Name: "cli-location", Value: "system", Usage: "where CLI links go: system (/usr/local/bin) or user (~/.docker/bin)"},
+		&cli.StringFlag{Name: "path-edit", Value: "paths.d", Usage: "how the user location gets on PATH: paths.d, shell or none"},
+		&cli.BoolFlag{Name: "docker-socket", Usage: "link the socket path to the user's socket, recreated at boot (default)"},
+		&cli.BoolFlag{Name: "no-docker-socket", Usage: "remove the socket link and its boot task"},
 		&cli.BoolFlag{Name: "kubernetes", Usage: "map the kubernetes name to 127.0.0.1 in /etc/hosts"},
-		&cli.BoolFlag{Name: "no-kubernetes", Usage: "remove the kubernetes name mapping"},
+		&cli.BoolFlag{Name: "no-kubernetes", Usage: "remove the kubernetes name mapping (default)"},
+		&cli.BoolFlag{Name: "accept-license", Usage: "accept the vendor's license on the user's behalf"},
+		&cli.StringSliceFlag{Name: "allowed-org", Usage: "organization users must sign in to (repeatable) -> registry.json"},
+		&cli.StringFlag{Name: "admin-settings", Usage: "admin settings JSON (needs --allowed-org) -> admin-settings.json"},
+		&cli.StringFlag{Name: "proxy-http-mode", Usage: "system or manual"},
+		&cli.StringFlag{Name: "override-proxy-http", Usage: "HTTP proxy URL (needs --proxy-http-mode=manual)"},
+		&cli.StringFlag{Name: "override-proxy-https", Usage: "HTTPS proxy URL (needs --proxy-http-mode=manual)"},
+		&cli.StringFlag{Name: "override-proxy-exclude", Usage: "hosts that bypass the proxy (needs --proxy-http-mode=manual)"},
+		&cli.StringFlag{Name: "override-proxy-pac", Usage: "PAC file URL (needs --proxy-http-mode=manual)"},
+		&cli.StringFlag{Name: "override-proxy-embedded-pac", Usage: "PAC script (needs --proxy-http-mode=manual)"},
 		&cli.BoolFlag{Name: "force", Usage: "re-lock a machine set up for another user"},
 		&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and change nothing"},
 	}
@@ -111,3 +123,5 @@ func rootDir(c *cli.Context) (string, error) {
 	}
 	return abs, nil
 }
+
+func strs(c *cli.Context, name string) []string { return flagCtx(c, name).StringSlice(name) }

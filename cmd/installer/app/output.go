@@ -10,8 +10,8 @@ import (
 
 // stepIDs are the steps each command reports, in order.
 var stepIDs = map[string][]string{
-	"install":   {"links", "hosts", "profile"},
-	"uninstall": {"profile", "links", "hosts"},
+	"install":   {"old-helper", "links", "path", "socket", "hosts", "settings", "profile"},
+	"uninstall": {"profile", "settings", "hosts", "socket", "path", "links"},
 }
 
 type jsonStep struct {
