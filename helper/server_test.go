@@ -262,7 +262,15 @@ func TestManyRequestsLeakNoFD(t *testing.T) {
 		}
 	}
 	request(0)
+	// Let the first connection's handler finish before counting.
 	before := countFDs(t)
+	for stable := 0; stable < 5; time.Sleep(20 * time.Millisecond) {
+		if n := countFDs(t); n == before {
+			stable++
+		} else {
+			before, stable = n, 0
+		}
+	}
 	var wg sync.WaitGroup
 	const workers = 4
 	for w := range workers {
