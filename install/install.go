@@ -10,10 +10,13 @@ import (
 )
 
 // Install converges the root to opts (SPEC.md §4): preflight, then each
-// step observes and plans, then all ops are applied or none.
+// step observes and plans, then all ops are applied or none. A dry run
+// stops after planning and needs no privilege.
 func Install(env *Env, opts Options) (*Result, error) {
-	if err := checkRoot(env, "install"); err != nil {
-		return nil, err
+	if !opts.DryRun {
+		if err := checkRoot(env, "install"); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkProduct(env, opts); err != nil {
 		return nil, err
@@ -34,7 +37,7 @@ func Install(env *Env, opts Options) (*Result, error) {
 		return nil, Errorf(KindFailed, "%w", err)
 	}
 	if old != nil && old.User != u.Name && !opts.Force {
-		return nil, Errorf(KindLocked, "this machine is set up for user %q; uninstall first, or pass --force to move it to %q", old.User, u.Name)
+		return nil, Errorf(KindLocked, "this machine is set up for user %q, not %q; uninstall first, or pass --force to move it to %q", old.User, u.Name, u.Name)
 	}
 	if old != nil && old.Product != opts.Product.Name {
 		return nil, Errorf(KindFailed, "profile %s belongs to product %q, not %q", opts.Product.ProfilePath(), old.Product, opts.Product.Name)
@@ -46,7 +49,18 @@ func Install(env *Env, opts Options) (*Result, error) {
 		env.log().Warn("not running as root: ownership of created files is not applied (offline install)",
 			zap.Int("euid", env.Euid))
 	}
+	res, err := plan(env, opts, u, old, oldBytes)
+	if err != nil || opts.DryRun {
+		return res, err
+	}
+	if err := apply(res.Ops, env.logOp); err != nil {
+		return nil, Errorf(KindFailed, "%w", err)
+	}
+	return res, nil
+}
 
+// plan observes the root and plans every step for user u.
+func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (*Result, error) {
 	p := &planner{env: env, opts: opts, old: old}
 	if err := p.openHome(u.Home); err != nil {
 		return nil, Errorf(KindUnsafe, "home of %s: %w", u.Name, err)
@@ -71,14 +85,7 @@ func Install(env *Env, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Ops: p.ops, Notes: p.notes, Profile: prof}
-	if opts.DryRun {
-		return res, nil
-	}
-	if err := apply(p.ops, env.logOp); err != nil {
-		return nil, Errorf(KindFailed, "%w", err)
-	}
-	return res, nil
+	return &Result{Ops: p.ops, Notes: p.notes, Profile: prof}, nil
 }
 
 // logOp records an applied op, for people and for the JSON log.

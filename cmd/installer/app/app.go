@@ -75,6 +75,7 @@ func NewApp(deps Deps) *cli.App {
 			installCommand(deps),
 			planCommand(deps),
 			uninstallCommand(deps),
+			statusCommand(deps),
 			versionCommand(deps),
 		},
 	}

@@ -266,5 +266,5 @@ func (s *session) finish(command string, opts install.Options, res *install.Resu
 // logger already printed, keeping their kind for the exit code.
 type errReportedMark struct{}
 
-func (errReportedMark) Error() string        { return "" }
+func (errReportedMark) Error() string        { return "reported" }
 func (errReportedMark) Is(target error) bool { return target == errReported }

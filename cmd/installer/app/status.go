@@ -1,0 +1,130 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/macfleet/installer/install"
+)
+
+func statusCommand(deps Deps) *cli.Command {
+	return &cli.Command{
+		Name:      "status",
+		Usage:     "compare the machine with its profile (any user)",
+		UsageText: "installer status [--format=text|json|jamf|intune] [--root DIR]",
+		Flags: withGlobals(&cli.StringFlag{Name: "format", Value: "text",
+			Usage: "text, json, jamf (one <result> line for an Extension Attribute) or intune (one line)"}),
+		Action: func(c *cli.Context) error { return runStatus(c, deps) },
+	}
+}
+
+func runStatus(c *cli.Context, deps Deps) error {
+	format, err := oneOf(c, "format", "text", "json", "jamf", "intune")
+	if err != nil {
+		return err
+	}
+	if boolean(c, "json") {
+		format = "json"
+	}
+	d, err := loadProduct(c)
+	if err != nil {
+		return err
+	}
+	opts := install.Options{Product: d, DryRun: true}
+	s, err := newSession(c, deps, &opts, true)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	rep, err := install.Status(s.env, d)
+	if err != nil {
+		if format == "jamf" || format == "intune" {
+			// The inventory records the value; the exit code would make
+			// Intune drop it.
+			fmt.Fprintln(deps.Stdout, wrapInventory(format, "error: "+oneLine(err.Error())))
+			return nil
+		}
+		return err
+	}
+	kind := install.KindOK
+	switch {
+	case !rep.Installed:
+		kind = install.KindNotInstalled
+	case !rep.Healthy():
+		kind = install.KindDrift
+	}
+	switch format {
+	case "json":
+		if err := writeJSON(deps.Stdout, struct {
+			*install.StatusReport
+			State    string `json:"state"`
+			ExitCode int    `json:"exitCode"`
+		}{rep, stateWord(kind), kind.ExitCode()}); err != nil {
+			return err
+		}
+	case "jamf", "intune":
+		fmt.Fprintln(deps.Stdout, wrapInventory(format, summary(rep, kind)))
+		return nil
+	default:
+		printStatus(deps, rep, kind)
+	}
+	if kind == install.KindOK {
+		return nil
+	}
+	return &install.Error{Kind: kind, Err: errReportedMark{}}
+}
+
+func stateWord(k install.Kind) string {
+	switch k {
+	case install.KindNotInstalled:
+		return "not installed"
+	case install.KindDrift:
+		return "drift"
+	}
+	return "healthy"
+}
+
+// summary is the one-line state for inventory systems.
+func summary(rep *install.StatusReport, kind install.Kind) string {
+	if kind != install.KindDrift {
+		return stateWord(kind)
+	}
+	var bad []string
+	for _, c := range rep.Components {
+		if !c.OK {
+			bad = append(bad, c.Name)
+		}
+	}
+	return "drift: " + strings.Join(bad, ", ")
+}
+
+func wrapInventory(format, s string) string {
+	if format == "jamf" {
+		return "<result>" + s + "</result>"
+	}
+	return s
+}
+
+func printStatus(deps Deps, rep *install.StatusReport, kind install.Kind) {
+	w := deps.Stdout
+	if !rep.Installed {
+		fmt.Fprintln(w, "not installed")
+		return
+	}
+	fmt.Fprintf(w, "%s (user %s)\n", stateWord(kind), rep.User)
+	for _, c := range rep.Components {
+		switch {
+		case c.OK:
+			fmt.Fprintf(w, "ok     %s\n", c.Name)
+		case c.Detail != "":
+			fmt.Fprintf(w, "drift  %s: %s\n", c.Name, c.Detail)
+		default:
+			fmt.Fprintf(w, "drift  %s: %s\n", c.Name, strings.Join(c.Drift, "; "))
+		}
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+}

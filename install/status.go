@@ -1,0 +1,89 @@
+package install
+
+import (
+	"github.com/macfleet/installer/install/product"
+	"github.com/macfleet/installer/install/users"
+)
+
+// Component is one line of `status`: a step of the install and whether
+// the machine still matches what the profile says it was set up with.
+type Component struct {
+	Name   string   `json:"name"`
+	OK     bool     `json:"ok"`
+	Drift  []string `json:"drift,omitempty"`
+	Detail string   `json:"detail,omitempty"`
+}
+
+// StatusReport compares the machine with its profile.
+type StatusReport struct {
+	Installed  bool        `json:"installed"`
+	User       string      `json:"user,omitempty"`
+	Components []Component `json:"components"`
+	Notes      []string    `json:"notes,omitempty"`
+}
+
+// Healthy reports whether every component matches.
+func (r *StatusReport) Healthy() bool {
+	for _, c := range r.Components {
+		if !c.OK {
+			return false
+		}
+	}
+	return r.Installed
+}
+
+// statusSteps are the components status reports, in install order.
+var statusSteps = []string{"old-helper", "links", "path", "socket", "hosts", "settings", "profile"}
+
+// OptionsFromProfile is the wanted state a profile records.
+func OptionsFromProfile(p *Profile, d product.Descriptor) Options {
+	return Options{
+		Product: d, User: p.User, CLILocation: p.CLILocation, PathEdit: p.PathEdit,
+		DockerSocket: p.DockerSocket, PrivilegedPorts: p.PrivilegedPorts, Kubernetes: p.Kubernetes,
+		Settings: p.Settings, DryRun: true,
+	}
+}
+
+// Status plans an install of exactly what the profile records, without
+// privilege and without changing anything: every operation that plan
+// would perform is drift. The user comes from the profile, not from the
+// user database, which an unprivileged caller may not be able to read.
+func Status(env *Env, d product.Descriptor) (*StatusReport, error) {
+	prof, profBytes, err := ReadProfile(env.FS, d.ProfilePath())
+	if err != nil {
+		return nil, Errorf(KindFailed, "%w", err)
+	}
+	if prof == nil {
+		return &StatusReport{Components: []Component{}}, nil
+	}
+	rep := &StatusReport{Installed: true, User: prof.User}
+	opts := OptionsFromProfile(prof, d)
+	if err := checkProduct(env, opts); err != nil {
+		rep.Components = append(rep.Components, Component{Name: "app", Detail: err.Error()})
+		return rep, nil
+	}
+	u := users.User{Name: prof.User, UID: prof.UID, GID: prof.GID, Home: prof.Home}
+	// The profile is compared as written by the version that wrote it.
+	penv := *env
+	penv.Version = prof.InstallerVersion
+	penv.Euid = 0
+	if !prof.OwnershipApplied {
+		penv.Euid = env.Euid
+	}
+	res, err := plan(&penv, opts, u, prof, profBytes)
+	if err != nil {
+		return nil, err
+	}
+	rep.Notes = res.Notes
+	for _, step := range statusSteps {
+		c := Component{Name: step, OK: true}
+		for _, op := range res.Ops {
+			if op.Step == step {
+				c.OK = false
+				c.Drift = append(c.Drift, op.String())
+			}
+		}
+		rep.Components = append(rep.Components, c)
+	}
+	return rep, nil
+}
