@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -283,7 +284,14 @@ func (c Client) start(ctx context.Context, req Request) (*clientConn, error) {
 		conn.Close()
 		return nil, fmt.Errorf("sending request to vmnetd: %w", err)
 	}
-	if _, err := ReadHello(conn); err != nil {
+	// Exactly 49 bytes in one read where possible: reading further could
+	// swallow the reply and the descriptor that comes with it.
+	var h [HelloSize]byte
+	_, err = io.ReadFull(conn, h[:])
+	if err == nil {
+		_, err = ParseHello(h[:])
+	}
+	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("vmnetd handshake: %w", err)
 	}

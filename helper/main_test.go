@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 )
 
@@ -87,8 +89,12 @@ func startServer(t testing.TB, cfg Config) *testServer {
 	if cfg.UID == 0 {
 		cfg.UID = nobody
 	}
-	core, logs := observer.New(zap.DebugLevel)
-	cfg.Logger = zap.New(core)
+	var logs *observer.ObservedLogs
+	if cfg.Logger == nil {
+		var core zapcore.Core
+		core, logs = observer.New(zap.DebugLevel)
+		cfg.Logger = zap.New(core)
+	}
 	s, err := Listen(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -259,6 +265,20 @@ func runChild(mode string, args []string) int {
 		}
 		f.Close()
 		fmt.Println("bound")
+	case "serve": // a vmnetd in its own process, for the benchmarks
+		enc := zapcore.NewConsoleEncoder(zap.NewProductionEncoderConfig())
+		s, err := Listen(Config{Socket: args[0], UID: nobody,
+			Logger: zap.New(zapcore.NewCore(enc, zapcore.AddSync(io.Discard), zapcore.InfoLevel))})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+		defer stop()
+		if err := s.Serve(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 	case "policy-set":
 		data, _ := base64.StdEncoding.DecodeString(args[1])
 		if err := c.SetPolicy(ctx, data); err != nil {

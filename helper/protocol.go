@@ -134,6 +134,17 @@ func ReadHello(r io.Reader) (Hello, error) {
 	if _, err := io.ReadFull(r, b[5:]); err != nil {
 		return Hello{}, fmt.Errorf("reading hello: %w", err)
 	}
+	return ParseHello(b[:])
+}
+
+// ParseHello decodes a complete 49-byte hello.
+func ParseHello(b []byte) (Hello, error) {
+	if len(b) != HelloSize {
+		return Hello{}, fmt.Errorf("hello is %d bytes, want %d", len(b), HelloSize)
+	}
+	if string(b[:5]) != Magic {
+		return Hello{}, fmt.Errorf("%w (got %q)", ErrBadMagic, b[:5])
+	}
 	return Hello{Version: binary.LittleEndian.Uint32(b[5:9]), Commit: string(b[9:])}, nil
 }
 

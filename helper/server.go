@@ -4,6 +4,7 @@
 package helper
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -205,7 +206,10 @@ func (s *Server) handle(c *net.UnixConn) {
 	}
 	allowed := err == nil && (uid == 0 || uid == s.cfg.UID)
 
-	h, err := ReadHello(c)
+	// One read usually brings the hello and the whole request (our client
+	// sends them together); the buffer never outlives this connection.
+	r := bufio.NewReaderSize(c, 64)
+	h, err := ReadHello(r)
 	if err != nil {
 		log.Warn("dropping connection", zap.Error(err))
 		return
@@ -215,7 +219,7 @@ func (s *Server) handle(c *net.UnixConn) {
 		return
 	}
 	var cb [1]byte
-	if _, err := io.ReadFull(c, cb[:]); err != nil {
+	if _, err := io.ReadFull(r, cb[:]); err != nil {
 		log.Warn("dropping connection: reading command", zap.Error(err))
 		return
 	}
@@ -225,10 +229,10 @@ func (s *Server) handle(c *net.UnixConn) {
 		// Read nothing more from a stranger: refuse and close.
 		log.Warn("refused: peer uid is not allowed", zap.Int("allowed_uid", s.cfg.UID))
 		s.reply(c, cmd, StatusFailed, fmt.Sprintf("vmnetd serves only root and uid %d", s.cfg.UID))
-		s.drain(c, deadline, drainCap)
+		s.drain(c, r, deadline, drainCap)
 		return
 	}
-	req, err := ReadBody(c, cmd)
+	req, err := ReadBody(r, cmd)
 	if err != nil {
 		log.Warn("refused: bad request", zap.Error(err))
 		s.reply(c, cmd, StatusFailed, err.Error())
@@ -247,7 +251,7 @@ func (s *Server) handle(c *net.UnixConn) {
 	case CmdUninstall:
 		s.uninstall(c, log)
 	}
-	s.drain(c, deadline, padding(req))
+	s.drain(c, r, deadline, padding(req))
 }
 
 // reply sends a bare status for bind and unknown commands, else a status
@@ -266,7 +270,7 @@ func (s *Server) reply(c *net.UnixConn, cmd Command, st Status, body string) {
 // into a reset before the client has read the reply.
 // It stops as soon as limit bytes (the padding a request can carry) have
 // been read, at EOF, or after drainWait.
-func (s *Server) drain(c *net.UnixConn, deadline time.Time, limit int64) {
+func (s *Server) drain(c *net.UnixConn, r io.Reader, deadline time.Time, limit int64) {
 	if limit <= 0 {
 		return
 	}
@@ -274,7 +278,7 @@ func (s *Server) drain(c *net.UnixConn, deadline time.Time, limit int64) {
 		deadline = d
 	}
 	c.SetReadDeadline(deadline)
-	io.Copy(io.Discard, io.LimitReader(c, limit))
+	io.Copy(io.Discard, io.LimitReader(r, limit))
 }
 
 // padding is how many zero bytes the OCaml client may send after req.

@@ -114,7 +114,7 @@ func TestBindRules(t *testing.T) {
 		want  error // nil: success
 	}{
 		{TCP, "127.0.0.1:80", nil},
-		{UDP, "0.0.0.0:80", nil},
+		{UDP, "0.0.0.0:79", nil},
 		{TCP, "127.0.0.1:1", nil},
 		{TCP, "127.0.0.1:1023", nil},
 		{TCP, "127.0.0.1:8080", &StatusError{Status: StatusFailed}},
