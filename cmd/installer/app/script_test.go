@@ -145,10 +145,7 @@ func cmdMkroot(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(sampleroot.Build(ts.MkAbs(fl.Arg(0)), o))
 }
 
-// cmdTree prints one line per entry under DIR: path, type, mode, owner,
-// and content hash or link target; with -inodes also inode, mtime and
-// ctime. The installer's log dir and lock file, which are meant to stay
-// behind, are left out.
+// cmdTree prints treeListing: tree [-inodes] DIR.
 func cmdTree(ts *testscript.TestScript, neg bool, args []string) {
 	inodes := len(args) > 0 && args[0] == "-inodes"
 	if inodes {
@@ -157,7 +154,16 @@ func cmdTree(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: tree [-inodes] DIR")
 	}
-	dir := ts.MkAbs(args[0])
+	out, err := treeListing(ts.MkAbs(args[0]), inodes)
+	ts.Check(err)
+	fmt.Fprintln(ts.Stdout(), out)
+}
+
+// treeListing has one line per entry under dir: path, type, mode, owner,
+// and content hash or link target; with inodes also inode, mtime and
+// ctime. The installer's log dir and lock file, which are meant to stay
+// behind, are left out.
+func treeListing(dir string, inodes bool) (string, error) {
 	var lines []string
 	err := filepath.WalkDir(dir, func(p string, de fs.DirEntry, err error) error {
 		if err != nil {
@@ -190,9 +196,8 @@ func cmdTree(ts *testscript.TestScript, neg bool, args []string) {
 		lines = append(lines, line)
 		return nil
 	})
-	ts.Check(err)
 	sort.Strings(lines)
-	fmt.Fprintln(ts.Stdout(), strings.Join(lines, "\n"))
+	return strings.Join(lines, "\n"), err
 }
 
 // cmdChown sets the owner of paths (not following links): chown UID:GID PATH...
