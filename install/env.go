@@ -33,8 +33,10 @@ type Env struct {
 	// in the same database.
 	LookupUser func(name string) (users.User, int, error)
 	Now        func() time.Time
-	Log        *zap.Logger
-	Version    string
+	// LockWait is how long to wait for another installer's lock.
+	LockWait time.Duration
+	Log      *zap.Logger
+	Version  string
 }
 
 // Options are the wanted state of SPEC.md §4.

@@ -7,6 +7,7 @@ import (
 	"path"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/macfleet/installer/install/rootfs"
 	"github.com/macfleet/installer/install/users"
@@ -54,12 +55,18 @@ func lookupUser(env *Env, name string) (users.User, error) {
 	return u, nil
 }
 
-// lock takes the installer lock of the product on the root.
+// lock takes the installer lock of the product on the root, waiting up
+// to env.LockWait for another installer to finish.
 func lock(env *Env, opts Options) (io.Closer, error) {
 	p := opts.Product.LockPath()
+	deadline := time.Now().Add(env.LockWait)
 	l, err := env.FS.Lock(p)
+	for errors.Is(err, rootfs.ErrLocked) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		l, err = env.FS.Lock(p)
+	}
 	if errors.Is(err, rootfs.ErrLocked) {
-		return nil, Errorf(KindBusy, "another installer is running on %s (lock %s); wait for it to finish and retry", env.FS.Dir(), p)
+		return nil, Errorf(KindBusy, "another installer is running on %s (lock %s, waited %s); retry when it has finished", env.FS.Dir(), p, env.LockWait)
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, Errorf(KindFailed, "cannot create the lock %s: %s is missing in %s", p, path.Dir(p), env.FS.Dir())

@@ -84,7 +84,7 @@ func newSession(c *cli.Context, deps Deps, opts *install.Options, dryRun bool) (
 	if err != nil {
 		return nil, err
 	}
-	env := &install.Env{Live: deps.IsLive(dir), Euid: deps.Euid(), Now: deps.Now, Version: Version}
+	env := &install.Env{Live: deps.IsLive(dir), Euid: deps.Euid(), Now: deps.Now, Version: Version, LockWait: deps.LockWait}
 	if env.Live {
 		if env.Launchd, err = deps.Launchd(); err != nil {
 			return nil, install.Errorf(install.KindFailed, "%w", err)

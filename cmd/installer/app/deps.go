@@ -23,6 +23,8 @@ type Deps struct {
 	Getenv         func(string) string
 	Euid           func() int
 	Now            func() time.Time
+	// LockWait bounds the wait for another installer on the same root.
+	LockWait time.Duration
 	// IsTerminal reports whether w is a terminal (for colour).
 	IsTerminal func(w io.Writer) bool
 	// IsLive reports whether the root directory is the running system.
@@ -38,11 +40,12 @@ type Deps struct {
 // RealDeps are the effects of the shipped binary.
 func RealDeps() Deps {
 	return Deps{
-		Stdout: os.Stdout,
-		Stderr: os.Stderr,
-		Getenv: os.Getenv,
-		Euid:   os.Geteuid,
-		Now:    time.Now,
+		Stdout:   os.Stdout,
+		Stderr:   os.Stderr,
+		Getenv:   os.Getenv,
+		Euid:     os.Geteuid,
+		Now:      time.Now,
+		LockWait: 10 * time.Second,
 		IsTerminal: func(w io.Writer) bool {
 			f, ok := w.(*os.File)
 			if !ok {

@@ -29,7 +29,8 @@ import (
 //   - INSTALLER_TEST_LIVE_ROOT: treat this root as the live system (so the
 //     live code path runs without touching the machine);
 //   - INSTALLER_TEST_LAUNCHCTL_LOG: where the launchctl recorder writes;
-//   - INSTALLER_TEST_NOW: a fixed RFC 3339 time, for stable profiles.
+//   - INSTALLER_TEST_NOW: a fixed RFC 3339 time, for stable profiles;
+//   - INSTALLER_TEST_LOCK_WAIT: how long to wait for the lock.
 func testDeps() Deps {
 	d := RealDeps()
 	liveRoot := os.Getenv("INSTALLER_TEST_LIVE_ROOT")
@@ -52,6 +53,11 @@ func testDeps() Deps {
 				return users.User{}, 0, err
 			}
 			return users.Offline(fsys, name)
+		}
+	}
+	if s := os.Getenv("INSTALLER_TEST_LOCK_WAIT"); s != "" {
+		if w, err := time.ParseDuration(s); err == nil {
+			d.LockWait = w
 		}
 	}
 	if s := os.Getenv("INSTALLER_TEST_NOW"); s != "" {
