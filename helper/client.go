@@ -189,10 +189,26 @@ func (c *clientConn) Close() error {
 	return c.UnixConn.Close()
 }
 
-// readBindReply reads the 8-byte status and the fd that comes with it.
-// Any fd beyond the one the protocol allows is closed, never leaked.
+// readHello reads exactly the server's hello: reading further with a
+// plain read could swallow a descriptor that comes with the reply.
+func readHello(conn *clientConn) error {
+	var h [HelloSize]byte
+	_, err := io.ReadFull(conn, h[:])
+	if err == nil {
+		_, err = ParseHello(h[:])
+	}
+	if err != nil {
+		return fmt.Errorf("vmnetd handshake: %w", err)
+	}
+	return nil
+}
+
+// readBindReply reads the server's hello, then the 8-byte status and the
+// fd that comes with it, with recvmsg only, so one read can take both when
+// they are there. Any fd beyond the one the protocol allows is closed,
+// never leaked.
 func readBindReply(conn *clientConn) (Status, int, error) {
-	var buf [8]byte
+	var buf [HelloSize + 8]byte
 	oob := make([]byte, syscall.CmsgSpace(4*4))
 	got, fd := 0, -1
 	fail := func(err error) (Status, int, error) {
@@ -228,7 +244,10 @@ func readBindReply(conn *clientConn) (Status, int, error) {
 		}
 		got += n
 	}
-	st := Status(binary.LittleEndian.Uint64(buf[:]))
+	if _, err := ParseHello(buf[:HelloSize]); err != nil {
+		return fail(fmt.Errorf("vmnetd handshake: %w", err))
+	}
+	st := Status(binary.LittleEndian.Uint64(buf[HelloSize:]))
 	switch {
 	case st == StatusOK && fd < 0:
 		return fail(errors.New("vmnetd reported success but sent no socket"))
@@ -255,8 +274,9 @@ func parseRights(oob []byte) ([]int, error) {
 	return fds, nil
 }
 
-// start dials, sends hello and request in one write, and reads the
-// server's hello. The connection's deadline covers the whole exchange.
+// start dials and sends hello and request in one write; the caller reads
+// the server's hello and the reply. The connection's deadline covers the
+// whole exchange.
 func (c Client) start(ctx context.Context, req Request) (*clientConn, error) {
 	frame, err := req.Marshal()
 	if err != nil {
@@ -283,17 +303,6 @@ func (c Client) start(ctx context.Context, req Request) (*clientConn, error) {
 	if _, err := conn.Write(msg); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("sending request to vmnetd: %w", err)
-	}
-	// Exactly 49 bytes in one read where possible: reading further could
-	// swallow the reply and the descriptor that comes with it.
-	var h [HelloSize]byte
-	_, err = io.ReadFull(conn, h[:])
-	if err == nil {
-		_, err = ParseHello(h[:])
-	}
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("vmnetd handshake: %w", err)
 	}
 	return conn, nil
 }

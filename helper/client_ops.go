@@ -13,6 +13,9 @@ func (c Client) call(ctx context.Context, req Request) ([]byte, error) {
 		return nil, err
 	}
 	defer conn.Close()
+	if err := readHello(conn); err != nil {
+		return nil, err
+	}
 	st, body, err := ReadReply(conn)
 	if err != nil {
 		return nil, fmt.Errorf("vmnetd %s: %w", req.Command, err)

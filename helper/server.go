@@ -23,11 +23,9 @@ import (
 const (
 	DefaultTimeout  = 10 * time.Second
 	DefaultMaxConns = 32
-	// drainWait bounds how long the server reads what follows a request
-	// (the OCaml client's zero padding) before it closes the connection;
-	// drainCap bounds what it reads after refusing a stranger's command.
-	drainWait = time.Second
-	drainCap  = 4096
+	// drainCap bounds what the server discards after refusing a
+	// stranger's command without reading its body.
+	drainCap = 4096
 )
 
 // ErrUninstalled is returned by Serve after an uninstall request.
@@ -197,8 +195,7 @@ func (s *Server) bootout(ctx context.Context) {
 }
 
 func (s *Server) handle(c *net.UnixConn) {
-	deadline := time.Now().Add(s.cfg.Timeout)
-	c.SetDeadline(deadline)
+	c.SetDeadline(time.Now().Add(s.cfg.Timeout))
 	uid, pid, err := peerCred(c)
 	log := s.log.With(zap.Int("uid", uid), zap.Int("pid", pid))
 	if err != nil {
@@ -208,7 +205,7 @@ func (s *Server) handle(c *net.UnixConn) {
 
 	// One read usually brings the hello and the whole request (our client
 	// sends them together); the buffer never outlives this connection.
-	r := bufio.NewReaderSize(c, 64)
+	r := bufio.NewReaderSize(c, 128) // hello + a padded vpnkit frame
 	h, err := ReadHello(r)
 	if err != nil {
 		log.Warn("dropping connection", zap.Error(err))
@@ -229,7 +226,7 @@ func (s *Server) handle(c *net.UnixConn) {
 		// Read nothing more from a stranger: refuse and close.
 		log.Warn("refused: peer uid is not allowed", zap.Int("allowed_uid", s.cfg.UID))
 		s.reply(c, cmd, StatusFailed, fmt.Sprintf("vmnetd serves only root and uid %d", s.cfg.UID))
-		s.drain(c, r, deadline, drainCap)
+		drain(c, r, drainCap)
 		return
 	}
 	req, err := ReadBody(r, cmd)
@@ -251,7 +248,7 @@ func (s *Server) handle(c *net.UnixConn) {
 	case CmdUninstall:
 		s.uninstall(c, log)
 	}
-	s.drain(c, r, deadline, padding(req))
+	drain(c, r, padding(req))
 }
 
 // reply sends a bare status for bind and unknown commands, else a status
@@ -265,24 +262,35 @@ func (s *Server) reply(c *net.UnixConn, cmd Command, st Status, body string) {
 	c.Write(b)
 }
 
-// drain reads what the client sent after its request (the OCaml client
-// pads to 41 bytes) so closing never meets unread data, which could turn
-// into a reset before the client has read the reply.
-// It stops as soon as limit bytes (the padding a request can carry) have
-// been read, at EOF, or after drainWait.
-func (s *Server) drain(c *net.UnixConn, r io.Reader, deadline time.Time, limit int64) {
-	if limit <= 0 {
+// drain discards what the client already sent after its request (the
+// OCaml client pads its frame to 41 bytes in the same write), so closing
+// never meets unread data, which could turn into a reset. It never waits:
+// the padding arrives with the request, and the reply is already queued
+// ahead of anything that comes later.
+func drain(c *net.UnixConn, r *bufio.Reader, limit int) {
+	n, _ := r.Discard(min(r.Buffered(), limit))
+	if limit -= n; limit <= 0 {
 		return
 	}
-	if d := time.Now().Add(drainWait); d.Before(deadline) {
-		deadline = d
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return
 	}
-	c.SetReadDeadline(deadline)
-	io.Copy(io.Discard, io.LimitReader(r, limit))
+	buf := make([]byte, limit)
+	raw.Read(func(fd uintptr) bool {
+		for limit > 0 {
+			n, _, err := unix.Recvfrom(int(fd), buf[:limit], unix.MSG_DONTWAIT)
+			if err != nil || n <= 0 {
+				break
+			}
+			limit -= n
+		}
+		return true // done: do not wait for readiness
+	})
 }
 
 // padding is how many zero bytes the OCaml client may send after req.
-func padding(req Request) int64 {
+func padding(req Request) int {
 	n := 1
 	switch req.Command {
 	case CmdBindIPv4:
@@ -292,7 +300,7 @@ func padding(req Request) int64 {
 	case CmdPolicySet:
 		n += 4 + len(req.Payload)
 	}
-	return int64(max(0, VpnkitPadTo-n))
+	return max(0, VpnkitPadTo-n)
 }
 
 func (s *Server) bind(c *net.UnixConn, req Request, log *zap.Logger) {
