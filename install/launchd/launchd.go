@@ -21,6 +21,12 @@ type Runner interface {
 	Print(label string) (string, error)
 }
 
+// The launchctl argument vectors, shared by the live runner and the
+// recorder so that what tests see is what the Mac runs.
+func bootstrapArgs(plistPath string) []string { return []string{"bootstrap", "system", plistPath} }
+func bootoutArgs(label string) []string       { return []string{"bootout", "system/" + label} }
+func printArgs(label string) []string         { return []string{"print", "system/" + label} }
+
 // ErrNotLoaded is returned by Print for a job launchd does not know.
 var ErrNotLoaded = fmt.Errorf("job not loaded")
 
@@ -33,7 +39,8 @@ type Recorder struct {
 	Loaded map[string]bool
 }
 
-func (r *Recorder) record(line string) {
+func (r *Recorder) record(args []string) {
+	line := "launchctl " + strings.Join(args, " ")
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.Calls = append(r.Calls, line)
@@ -44,7 +51,7 @@ func (r *Recorder) record(line string) {
 
 // Bootstrap implements Runner; the label is the plist's file name.
 func (r *Recorder) Bootstrap(plistPath string) error {
-	r.record("launchctl bootstrap system " + plistPath)
+	r.record(bootstrapArgs(plistPath))
 	label := plistPath[strings.LastIndex(plistPath, "/")+1:]
 	label = strings.TrimSuffix(label, ".plist")
 	r.mu.Lock()
@@ -58,7 +65,7 @@ func (r *Recorder) Bootstrap(plistPath string) error {
 
 // Bootout implements Runner.
 func (r *Recorder) Bootout(label string) error {
-	r.record("launchctl bootout system/" + label)
+	r.record(bootoutArgs(label))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.Loaded, label)
@@ -67,7 +74,7 @@ func (r *Recorder) Bootout(label string) error {
 
 // Print implements Runner.
 func (r *Recorder) Print(label string) (string, error) {
-	r.record("launchctl print system/" + label)
+	r.record(printArgs(label))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.Loaded[label] {

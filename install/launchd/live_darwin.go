@@ -30,14 +30,14 @@ func run(args ...string) (string, error) {
 }
 
 func (live) Bootstrap(plistPath string) error {
-	_, err := run("bootstrap", "system", plistPath)
+	_, err := run(bootstrapArgs(plistPath)...)
 	return err
 }
 
 // Bootout treats "No such process" (exit 3) and "Could not find service"
 // (exit 113) as success: the job is already gone.
 func (live) Bootout(label string) error {
-	_, err := run("bootout", "system/"+label)
+	_, err := run(bootoutArgs(label)...)
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && (ee.ExitCode() == 3 || ee.ExitCode() == 113) {
 		return nil
@@ -46,7 +46,7 @@ func (live) Bootout(label string) error {
 }
 
 func (live) Print(label string) (string, error) {
-	out, err := run("print", "system/"+label)
+	out, err := run(printArgs(label)...)
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.ExitCode() == 113 {
 		return "", ErrNotLoaded
