@@ -45,6 +45,7 @@ fmt:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./hostsfile/
+	$(GO) test -run '^$$' -bench BenchmarkProcess -benchtime 20x ./cmd/installer/app/
 
 demo: build
 	@BIN=$(BIN) sh testdata/demo.sh
