@@ -1,0 +1,173 @@
+// Package hostsfile edits a hosts file as a pure function of its bytes:
+// old content and wanted entries in, new content and "changed?" out.
+//
+// It never touches the file system, so every rule of SPEC §7 can be tested
+// with byte strings and fuzzed; the installer's effects layer does the
+// atomic write and skips it when nothing changed.
+//
+// The hosts file is shared with people and other tools, so the package owns
+// only two things in it:
+//
+//   - its block, the lines "# BEGIN <product> installer" … "# END <product>
+//     installer", always at the end of the file, holding "<ip> <name>" for
+//     each wanted entry no foreign line already provides;
+//   - the prefix "#<product>-disabled# " in front of foreign lines that
+//     would send a wanted name to a non-loopback IPv4 address, which the
+//     resolver would otherwise answer first.
+//
+// Every other byte is kept. The output is canonical: Ensure(x) equals
+// Ensure(Remove(x)), and Remove(Ensure(x)) equals Remove(x), so a second run
+// changes nothing and uninstalling gives back the file as it was.
+//
+// Big hosts files (ad-blocking lists run to a million lines) are common, so
+// the scans jump between the few bytes that can matter with bytes.IndexByte
+// and allocate nothing per line.
+package hostsfile
+
+import (
+	"bytes"
+	"net/netip"
+)
+
+// Entry is one wanted mapping, e.g.
+// {IP: netip.MustParseAddr("127.0.0.1"), Name: "localhost"}.
+type Entry struct {
+	IP   netip.Addr
+	Name string
+}
+
+// Report is what of ours a hosts file holds, for status and receipts.
+type Report struct {
+	// Blocks is the number of our blocks; more than one, or one that is
+	// not at the end, means someone edited the file and Ensure will tidy it.
+	Blocks int
+	// Disabled is the number of foreign lines carrying our disable prefix.
+	Disabled int
+	// Entries are the mappings inside our block(s), in file order.
+	Entries []Entry
+}
+
+// Ensure returns the file content with the product's block holding the
+// wanted entries that no foreign active line already satisfies, and with
+// the foreign lines that conflict with a wanted entry disabled. Lines this
+// package disabled earlier that no longer conflict are restored. When no
+// entry is missing there is no block at all, so the stock macOS and Debian
+// hosts files stay untouched when only localhost is wanted.
+//
+// changed is false, and out is old itself, when nothing needs to change.
+//
+// Ensure panics if product or an entry could not be written as a hosts
+// line (see validProduct and validEntry); both come from the installer's
+// own configuration, not from the file.
+func Ensure(old []byte, product string, want []Entry) (out []byte, changed bool) {
+	m := newMarks(product)
+	w := newWanted(want)
+	return edit(old, m, &w)
+}
+
+// Remove strips the product's block(s) and restores the lines it disabled.
+func Remove(old []byte, product string) (out []byte, changed bool) {
+	m := newMarks(product)
+	var w wanted
+	return edit(old, m, &w)
+}
+
+// Inspect reports what of ours is in the file.
+func Inspect(old []byte, product string) Report {
+	m := newMarks(product)
+	spans, marked := findBlocks(old, m)
+	var w wanted
+	var r Report
+	r.Blocks = len(spans)
+	if marked > 0 {
+		// Every line Remove would restore is one we disabled.
+		r.Disabled = len(w.pass(old, m, spans, true, nil))
+	}
+	for _, s := range spans {
+		for ls := s.start; ls < s.end; {
+			text, next := lineAt(old, ls)
+			r.Entries = appendEntries(r.Entries, text)
+			ls = next
+		}
+	}
+	return r
+}
+
+// edit is Ensure with w's entries; with none it is Remove.
+func edit(old []byte, m marks, w *wanted) ([]byte, bool) {
+	spans, marked := findBlocks(old, m)
+	var editBuf [8]lineEdit
+	edits := w.pass(old, m, spans, marked > 0, editBuf[:0])
+
+	var tailBuf [512]byte
+	tail := tailBuf[:0]
+	if w.missing() {
+		end := baseEnd(old, spans)
+		open := end > 0 && old[end-1] != '\n'
+		tail = w.appendBlock(tail, m, baseEOL(old, spans), open)
+	}
+	if len(edits) == 0 && endsWith(old, spans, tail) {
+		return old, false
+	}
+	return build(old, spans, edits, m, tail), true
+}
+
+// endsWith reports whether old's only block of ours is exactly tail, at the
+// end (or, with an empty tail, whether there is no block).
+func endsWith(old []byte, spans []span, tail []byte) bool {
+	if len(tail) == 0 {
+		return len(spans) == 0
+	}
+	return len(spans) == 1 && spans[0].end == len(old) &&
+		spans[0].start == len(old)-len(tail) && bytes.Equal(old[spans[0].start:], tail)
+}
+
+// build writes the new file in one go: old without our spans, with the
+// disable prefix added or dropped where edits say, then tail. bytes.Join
+// allocates the result without zeroing it first: on a 27 MB file that
+// zeroing costs as much as the copy.
+func build(old []byte, spans []span, edits []lineEdit, m marks, tail []byte) []byte {
+	// Small copies, so that the caller's stack buffers do not escape
+	// through bytes.Join and cost an allocation when nothing changes.
+	small := append(m.appendPrefix(make([]byte, 0, m.prefixLen()+len(tail))), tail...)
+	prefix, tailCopy := small[:m.prefixLen()], small[m.prefixLen():]
+	var pieceBuf [16][]byte
+	pieces := pieceBuf[:0]
+	cur := 0
+	for i, j := 0, 0; i < len(spans) || j < len(edits); {
+		if j < len(edits) && (i == len(spans) || edits[j].at < spans[i].start) {
+			e := edits[j]
+			j++
+			pieces = append(pieces, old[cur:e.at])
+			if e.restore {
+				cur = e.at + len(prefix)
+			} else {
+				pieces = append(pieces, prefix)
+				cur = e.at
+			}
+			continue
+		}
+		s := spans[i]
+		i++
+		pieces = append(pieces, old[cur:s.start])
+		cur = s.end
+	}
+	pieces = append(pieces, old[cur:], tailCopy)
+	return bytes.Join(pieces, nil)
+}
+
+// appendEntries adds the mappings of one line inside our block.
+func appendEntries(dst []Entry, text []byte) []Entry {
+	ipf, rest := nextField(uncomment(text))
+	if ipf == nil {
+		return dst
+	}
+	ip, err := netip.ParseAddr(string(ipf))
+	if err != nil {
+		return dst
+	}
+	for f, r := nextField(rest); f != nil; f, r = nextField(r) {
+		dst = append(dst, Entry{IP: ip, Name: string(f)})
+	}
+	return dst
+}
