@@ -1,18 +1,21 @@
 #!/bin/sh
-# make demo: a throwaway Mac-like root with a sample app bundle and user,
-# installed into, shown, installed again (a no-op) and uninstalled.
+# make demo: a throwaway Mac-like root with a sample app bundle and user:
+# plan -> install -> status -> switch to the user location -> status ->
+# a no-op rerun -> uninstall, which gives the tree back.
 set -eu
 BIN=${BIN:-bin}
 root=$(mktemp -d "${TMPDIR:-/tmp}/installer-demo.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+tree() { (cd "$root" && find . -path ./Library/Logs -prune -o ! -name "*-installer.lock" -print | sort | xargs ls -ld 2>/dev/null | awk '{print $1, $3":"$4, $9, $10, $11}'); }
 
 step "a Mac-like root in $root, with Docker.app and user alice (uid 501)"
-"$BIN/mkroot" "$root" alice:501
+"$BIN/mkroot" -no-usr-local-bin "$root" alice:501
 printf '127.0.0.1\tmyhost\n10.0.0.1\tlocalhost\t# stale VPN entry\n' > "$root/private/etc/hosts"
 cat "$root/etc/hosts"
+tree > "$root.before"
 
-step "installer plan --user=alice --kubernetes"
+step "installer plan --user=alice --kubernetes  (what root would do; changes nothing)"
 "$BIN/installer" plan --root="$root" --user=alice --kubernetes
 
 step "installer install --user=alice --kubernetes"
@@ -20,16 +23,34 @@ step "installer install --user=alice --kubernetes"
 
 step "what now exists"
 ls -l "$root/usr/local/bin"
+ls -l "$root/var/run/"
 echo "--- /etc/hosts"
 cat "$root/etc/hosts"
-echo "--- profile (first lines)"
-head -n 24 "$root/Library/Application Support/com.docker.docker/installer.plist"
+
+step "installer status"
+"$BIN/installer" status --root="$root"
+"$BIN/installer" status --root="$root" --format=jamf
+
+step "switch to the user location with shell PATH blocks"
+"$BIN/installer" install --root="$root" --user=alice --kubernetes --cli-location=user --path-edit=shell
+ls -la "$root/Users/alice/.docker/bin"
+echo "--- ~/.zprofile"
+cat "$root/Users/alice/.zprofile"
+
+step "installer status"
+"$BIN/installer" status --root="$root"
 
 step "the same install again: nothing to change"
-"$BIN/installer" install --root="$root" --user=alice --kubernetes
+"$BIN/installer" install --root="$root" --user=alice --kubernetes --cli-location=user --path-edit=shell
 
 step "installer uninstall"
 "$BIN/installer" uninstall --root="$root"
-ls -l "$root/usr/local/bin"
 echo "--- /etc/hosts"
 cat "$root/etc/hosts"
+tree > "$root.after"
+if cmp -s "$root.before" "$root.after"; then
+  echo "the tree is as it was before install (the log in /Library/Logs stays)"
+else
+  echo "the tree differs from before:"; diff "$root.before" "$root.after" || true; exit 1
+fi
+rm -f "$root.before" "$root.after"

@@ -32,9 +32,12 @@ func newLogger(deps Deps, quiet, verbose bool, logFile io.Writer) *zap.Logger {
 	if deps.IsTerminal(deps.Stderr) && deps.Getenv("NO_COLOR") == "" {
 		cc.EncodeLevel = zapcore.CapitalColorLevelEncoder
 	}
-	cores := []zapcore.Core{
-		zapcore.NewCore(zapcore.NewConsoleEncoder(cc), zapcore.AddSync(deps.Stderr), level),
+	var console zapcore.Core = zapcore.NewCore(zapcore.NewConsoleEncoder(cc), zapcore.AddSync(deps.Stderr), level)
+	if !verbose {
+		// People read the message; the fields repeat it for machines.
+		console = messageOnly{console}
 	}
+	cores := []zapcore.Core{console}
 	if logFile != nil {
 		jc := zap.NewProductionEncoderConfig()
 		jc.TimeKey = "time"
@@ -69,3 +72,17 @@ func openLog(rootDir, logFile, defaultPath string) (io.WriteCloser, error) {
 	}
 	return f, nil
 }
+
+// messageOnly drops structured fields from a core's output.
+type messageOnly struct{ zapcore.Core }
+
+func (c messageOnly) With([]zapcore.Field) zapcore.Core { return c }
+
+func (c messageOnly) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if c.Enabled(e.Level) {
+		return ce.AddCore(e, c)
+	}
+	return ce
+}
+
+func (c messageOnly) Write(e zapcore.Entry, _ []zapcore.Field) error { return c.Core.Write(e, nil) }
