@@ -35,9 +35,9 @@ func TestSocketPlacementRules(t *testing.T) {
 	needRoot(t)
 	dir := testDir(t)
 	listen := func(path string) error {
-		s, err := Listen(Config{Socket: path, UID: nobody})
+		s, err := NewServer(Config{Socket: path, UID: nobody})
 		if err == nil {
-			s.ln.Close()
+			s.Close()
 		}
 		return err
 	}

@@ -95,7 +95,7 @@ func startServer(t testing.TB, cfg Config) *testServer {
 		core, logs = observer.New(zap.DebugLevel)
 		cfg.Logger = zap.New(core)
 	}
-	s, err := Listen(cfg)
+	s, err := NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func runChild(mode string, args []string) int {
 		fmt.Println("bound")
 	case "serve": // a vmnetd in its own process, for the benchmarks
 		enc := zapcore.NewConsoleEncoder(zap.NewProductionEncoderConfig())
-		s, err := Listen(Config{Socket: args[0], UID: nobody,
+		s, err := NewServer(Config{Socket: args[0], UID: nobody,
 			Logger: zap.New(zapcore.NewCore(enc, zapcore.AddSync(io.Discard), zapcore.InfoLevel))})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

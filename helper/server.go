@@ -71,9 +71,9 @@ type Server struct {
 	once        sync.Once
 }
 
-// Listen creates the socket (see createSocket) and returns a Server ready
-// to Serve.
-func Listen(cfg Config) (*Server, error) {
+// NewServer creates the listening socket (see createSocket) and returns a
+// Server ready to Serve. Until Serve runs, connections wait in the backlog.
+func NewServer(cfg Config) (*Server, error) {
 	if cfg.UID < 0 {
 		return nil, fmt.Errorf("allowed uid %d is invalid", cfg.UID)
 	}
@@ -101,6 +101,9 @@ func Listen(cfg Config) (*Server, error) {
 		uninstalled: make(chan struct{}),
 	}, nil
 }
+
+// Close removes the socket of a Server whose Serve was never called.
+func (s *Server) Close() error { return s.ln.Close() }
 
 // Serve answers connections until ctx is done or an uninstall request was
 // served. It then closes the listener (removing the socket), drops the

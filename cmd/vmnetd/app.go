@@ -179,7 +179,7 @@ func run(c *cli.Context, stderr io.Writer) error {
 		key, _ = p.PublicKey() // validated by LoadProfile
 		log.Info("serving the profile's user", zap.String("user", p.User), zap.Int("uid", uid), zap.Bool("policy_key", key != nil))
 	}
-	srv, err := helper.Listen(helper.Config{
+	srv, err := helper.NewServer(helper.Config{
 		Socket:    o.socket,
 		UID:       uid,
 		Policy:    &helper.PolicyStore{Dir: filepath.Join(o.root, o.desc.AppSupportDir), Key: key},
