@@ -78,3 +78,12 @@ func KindOf(err error) Kind {
 	}
 	return KindFailed
 }
+
+// withKind gives err kind k unless it already carries one.
+func withKind(k Kind, err error) error {
+	var e *Error
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	return &Error{Kind: k, Err: err}
+}

@@ -1,11 +1,13 @@
 package install
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 
 	"go.uber.org/zap"
 
+	"github.com/macfleet/installer/install/rootfs"
 	"github.com/macfleet/installer/install/users"
 )
 
@@ -34,7 +36,7 @@ func Install(env *Env, opts Options) (*Result, error) {
 	}
 	old, oldBytes, err := ReadProfile(env.FS, opts.Product.ProfilePath())
 	if err != nil {
-		return nil, Errorf(KindFailed, "%w", err)
+		return nil, withKind(KindFailed, err)
 	}
 	if old != nil && old.User != u.Name && !opts.Force {
 		return nil, Errorf(KindLocked, "this machine is set up for user %q, not %q; uninstall first, or pass --force to move it to %q", old.User, u.Name, u.Name)
@@ -51,7 +53,7 @@ func Install(env *Env, opts Options) (*Result, error) {
 	}
 	res, err := plan(env, opts, u, old, oldBytes)
 	if err != nil || opts.DryRun {
-		return res, err
+		return res, unsafeIfEscape(err)
 	}
 	if err := apply(res.Ops, env.logOp); err != nil {
 		return nil, Errorf(KindFailed, "%w", err)
@@ -86,6 +88,15 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 		return nil, err
 	}
 	return &Result{Ops: p.ops, Notes: p.notes, Profile: prof}, nil
+}
+
+// unsafeIfEscape classifies a link that leads out of a user's home as an
+// unsafe filesystem (exit 9), however deep in a step it was met.
+func unsafeIfEscape(err error) error {
+	if err != nil && errors.Is(err, rootfs.ErrEscape) && KindOf(err) != KindUnsafe {
+		return &Error{Kind: KindUnsafe, Err: fmt.Errorf("refusing to follow a link out of the home: %w", err)}
+	}
+	return err
 }
 
 // logOp records an applied op, for people and for the JSON log.

@@ -147,10 +147,49 @@ func checkTrusted(env *Env, p string) error {
 
 // checkTrustedPaths covers the paths of this build's steps.
 func checkTrustedPaths(env *Env, opts Options) error {
-	for _, p := range []string{opts.Product.BundledCLIDir(), opts.Product.AppSupportDir} {
+	d := opts.Product
+	for _, p := range []string{d.BundledCLIDir(), d.AppSupportDir, "/Library/LaunchDaemons",
+		"/Library/PrivilegedHelperTools", path.Dir(d.HelperSocket), path.Dir(d.SocketLink), "/etc"} {
 		if err := checkTrusted(env, p); err != nil {
 			return err
 		}
+	}
+	if err := checkNoUntrustedLink(env, systemBinDir); err != nil {
+		return err
+	}
+	return checkHostsTarget(env)
+}
+
+// checkNoUntrustedLink allows dir itself to be owned by someone else (as
+// Homebrew leaves /usr/local/bin on Intel Macs: root only adds links
+// there, which never follow their last component), but a link on the way
+// to it must lead somewhere trusted.
+func checkNoUntrustedLink(env *Env, dir string) error {
+	for c := dir; c != "/"; c = path.Dir(c) {
+		fi, err := env.FS.Lstat(c)
+		if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			if err := checkTrusted(env, dir); err != nil {
+				return Errorf(KindUnsafe, "%s is reached through the link %s to an untrusted place: %w", dir, c, err)
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// checkHostsTarget refuses a hosts file that resolves to a file someone
+// other than root controls: editing it would let that user decide what
+// the whole machine resolves.
+func checkHostsTarget(env *Env) error {
+	target, err := env.FS.Resolve(hostsPath)
+	if err != nil {
+		return Errorf(KindUnsafe, "hosts file %s: %w", hostsPath, err)
+	}
+	if target == "/private/etc/hosts" || target == hostsPath {
+		return nil
+	}
+	if err := checkTrusted(env, target); err != nil {
+		return Errorf(KindUnsafe, "hosts file %s is a link to %s: %w", hostsPath, target, err)
 	}
 	return nil
 }

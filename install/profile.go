@@ -100,6 +100,11 @@ func DecodeProfile(data []byte) (*Profile, error) {
 
 // ReadProfile reads the profile at path; (nil, nil) when there is none.
 func ReadProfile(fsys rootfs.FS, path string) (*Profile, []byte, error) {
+	// The profile decides what uninstall removes: never read it through a
+	// link someone else may have put there.
+	if fi, err := fsys.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, nil, &Error{Kind: KindUnsafe, Err: fmt.Errorf("profile %s is a %s, not a regular file; refusing it (remove it and reinstall)", path, fi.Mode().Type())}
+	}
 	data, err := fsys.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil

@@ -51,7 +51,7 @@ func OptionsFromProfile(p *Profile, d product.Descriptor) Options {
 func Status(env *Env, d product.Descriptor) (*StatusReport, error) {
 	prof, profBytes, err := ReadProfile(env.FS, d.ProfilePath())
 	if err != nil {
-		return nil, Errorf(KindFailed, "%w", err)
+		return nil, withKind(KindFailed, err)
 	}
 	if prof == nil {
 		return &StatusReport{Components: []Component{}}, nil

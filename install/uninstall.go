@@ -26,7 +26,7 @@ func Uninstall(env *Env, opts Options) (*Result, error) {
 	d := opts.Product
 	prof, _, err := ReadProfile(env.FS, d.ProfilePath())
 	if err != nil {
-		return nil, Errorf(KindFailed, "%w", err)
+		return nil, withKind(KindFailed, err)
 	}
 	if prof == nil {
 		return &Result{}, nil
