@@ -33,6 +33,11 @@ type Env struct {
 	// in the same database.
 	LookupUser func(name string) (users.User, int, error)
 	Now        func() time.Time
+	// ReadHostFile reads a file of the machine the installer runs on (the
+	// helper binary to install), outside the target root.
+	ReadHostFile func(string) ([]byte, error)
+	// FallbackHelper is the vmnetd beside the installer (a host path).
+	FallbackHelper string
 	// LockWait is how long to wait for another installer's lock.
 	LockWait time.Duration
 	Log      *zap.Logger
@@ -46,12 +51,17 @@ type Options struct {
 	CLILocation  string // "system" or "user"
 	PathEdit     string // "paths.d", "shell" or "none"; used with the user location
 	DockerSocket bool
-	// PrivilegedPorts installs the vmnetd helper (SPEC.md §8).
+	// PrivilegedPorts installs the vmnetd helper (SPEC.md §8), from
+	// HelperBinary (a host path), else the app bundle's copy, else
+	// Env.FallbackHelper.
 	PrivilegedPorts bool
-	Kubernetes      bool
-	Settings        Settings
-	Force           bool
-	DryRun          bool
+	HelperBinary    string
+	// PolicyKey is the base64 ed25519 key that may sign policies.
+	PolicyKey  string
+	Kubernetes bool
+	Settings   Settings
+	Force      bool
+	DryRun     bool
 }
 
 // Settings are the vendor's own install settings (SPEC.md §4 step 8),

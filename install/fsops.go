@@ -27,6 +27,9 @@ type planner struct {
 	homes map[string]rootfs.FS
 	// dirs are the directories this run has already ensured.
 	dirs map[string]bool
+	// replaceOnly are files whose previous content is not worth keeping
+	// for uninstall (an older helper, which step 2 would remove anyway).
+	replaceOnly map[string]bool
 }
 
 // openHome makes paths under home go through a strict sub-root.
@@ -395,7 +398,7 @@ func (p *planner) putFile(step, fp, label, home string, data []byte, perm fs.Fil
 	if old, ok := p.oldItem("file", fp); ok {
 		it.Existed, it.PreviousData, it.PreviousMode, it.PreviousUID, it.PreviousGID =
 			old.Existed, old.PreviousData, old.PreviousMode, old.PreviousUID, old.PreviousGID
-	} else if st.exists && !bytes.Equal(st.data, data) {
+	} else if st.exists && !bytes.Equal(st.data, data) && !p.replaceOnly[fp] {
 		it.Existed, it.PreviousData, it.PreviousMode, it.PreviousUID, it.PreviousGID =
 			true, st.data, int(st.perm), st.uid, st.gid
 	}

@@ -73,6 +73,7 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 		func() error { return p.planPath(u) },
 		func() error { return p.planSocket(u) },
 		p.planHosts,
+		p.planHelper,
 		p.planSettings,
 		func() error { return p.ensureDir("profile", opts.Product.AppSupportDir, rootWheel, 0o755) },
 	} {
@@ -126,6 +127,7 @@ func (p *planner) planProfile(u users.User, old *Profile, oldBytes []byte) (*Pro
 		PrivilegedPorts:  p.opts.PrivilegedPorts,
 		Kubernetes:       p.opts.Kubernetes,
 		Settings:         p.opts.Settings,
+		PolicyKey:        p.opts.PolicyKey,
 		InstallerVersion: p.env.Version,
 		OwnershipApplied: p.env.applyOwnership(),
 		Receipt:          canonical(p.receipt),

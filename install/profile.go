@@ -27,6 +27,7 @@ type Profile struct {
 	PrivilegedPorts  bool      `plist:"PrivilegedPorts"`
 	Kubernetes       bool      `plist:"Kubernetes"`
 	Settings         Settings  `plist:"Settings"`
+	PolicyKey        string    `plist:"PolicyKey,omitempty"`
 	InstallerVersion string    `plist:"InstallerVersion"`
 	InstalledAt      time.Time `plist:"InstalledAt"`
 	OwnershipApplied bool      `plist:"OwnershipApplied"`

@@ -16,10 +16,12 @@ type Component struct {
 
 // StatusReport compares the machine with its profile.
 type StatusReport struct {
-	Installed  bool        `json:"installed"`
-	User       string      `json:"user,omitempty"`
-	Components []Component `json:"components"`
-	Notes      []string    `json:"notes,omitempty"`
+	Installed bool   `json:"installed"`
+	User      string `json:"user,omitempty"`
+	// PrivilegedPorts says the profile has the helper installed.
+	PrivilegedPorts bool        `json:"privilegedPorts,omitempty"`
+	Components      []Component `json:"components"`
+	Notes           []string    `json:"notes,omitempty"`
 }
 
 // Healthy reports whether every component matches.
@@ -33,14 +35,14 @@ func (r *StatusReport) Healthy() bool {
 }
 
 // statusSteps are the components status reports, in install order.
-var statusSteps = []string{"old-helper", "links", "path", "socket", "hosts", "settings", "profile"}
+var statusSteps = []string{"old-helper", "links", "path", "socket", "hosts", "helper", "settings", "profile"}
 
 // OptionsFromProfile is the wanted state a profile records.
 func OptionsFromProfile(p *Profile, d product.Descriptor) Options {
 	return Options{
 		Product: d, User: p.User, CLILocation: p.CLILocation, PathEdit: p.PathEdit,
 		DockerSocket: p.DockerSocket, PrivilegedPorts: p.PrivilegedPorts, Kubernetes: p.Kubernetes,
-		Settings: p.Settings, DryRun: true,
+		Settings: p.Settings, PolicyKey: p.PolicyKey, DryRun: true,
 	}
 }
 
@@ -56,7 +58,7 @@ func Status(env *Env, d product.Descriptor) (*StatusReport, error) {
 	if prof == nil {
 		return &StatusReport{Components: []Component{}}, nil
 	}
-	rep := &StatusReport{Installed: true, User: prof.User}
+	rep := &StatusReport{Installed: true, User: prof.User, PrivilegedPorts: prof.PrivilegedPorts}
 	opts := OptionsFromProfile(prof, d)
 	if err := checkProduct(env, opts); err != nil {
 		rep.Components = append(rep.Components, Component{Name: "app", Detail: err.Error()})
@@ -86,4 +88,15 @@ func Status(env *Env, d product.Descriptor) (*StatusReport, error) {
 		rep.Components = append(rep.Components, c)
 	}
 	return rep, nil
+}
+
+// MarkDrift records that a component found healthy on disk is not healthy
+// when run (the helper not answering, say).
+func (r *StatusReport) MarkDrift(name, detail string) {
+	for i := range r.Components {
+		if r.Components[i].Name == name {
+			r.Components[i].OK = false
+			r.Components[i].Detail = detail
+		}
+	}
 }

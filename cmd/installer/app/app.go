@@ -76,6 +76,8 @@ func NewApp(deps Deps) *cli.App {
 			planCommand(deps),
 			uninstallCommand(deps),
 			statusCommand(deps),
+			portsCommand(deps),
+			policyCommand(deps),
 			versionCommand(deps),
 		},
 	}

@@ -1,9 +1,13 @@
 package app
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"unicode"
@@ -84,7 +88,11 @@ func newSession(c *cli.Context, deps Deps, opts *install.Options, dryRun bool) (
 	if err != nil {
 		return nil, err
 	}
-	env := &install.Env{Live: deps.IsLive(dir), Euid: deps.Euid(), Now: deps.Now, Version: Version, LockWait: deps.LockWait}
+	env := &install.Env{Live: deps.IsLive(dir), Euid: deps.Euid(), Now: deps.Now, Version: Version, LockWait: deps.LockWait,
+		ReadHostFile: os.ReadFile}
+	if exe, err := os.Executable(); err == nil {
+		env.FallbackHelper = filepath.Join(filepath.Dir(exe), "vmnetd")
+	}
 	if env.Live {
 		if env.Launchd, err = deps.Launchd(); err != nil {
 			return nil, install.Errorf(install.KindFailed, "%w", err)
@@ -141,6 +149,17 @@ func installOptions(c *cli.Context) (install.Options, error) {
 	o.DockerSocket = !set || on
 	if _, o.Kubernetes, err = tristate(c, "kubernetes"); err != nil {
 		return o, err
+	}
+	if _, o.PrivilegedPorts, err = tristate(c, "privileged-ports"); err != nil {
+		return o, err
+	}
+	o.HelperBinary = str(c, "helper-binary")
+	if k := str(c, "policy-key"); k != "" {
+		raw, err := base64.StdEncoding.DecodeString(k)
+		if err != nil || len(raw) != ed25519.PublicKeySize {
+			return o, install.Errorf(install.KindUsage, "--policy-key: want the base64 of a %d-byte ed25519 public key", ed25519.PublicKeySize)
+		}
+		o.PolicyKey = k
 	}
 	if o.Settings, err = settings(c); err != nil {
 		return o, err

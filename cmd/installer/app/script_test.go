@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"flag"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/macfleet/installer/helper"
 	"github.com/macfleet/installer/install/launchd"
 	"github.com/macfleet/installer/install/product"
 	"github.com/macfleet/installer/install/sampleroot"
@@ -37,8 +39,20 @@ func testDeps() Deps {
 	d.IsLive = func(root string) bool { return root == "/" || (liveRoot != "" && root == liveRoot) }
 	if liveRoot != "" {
 		d.Launchd = func() (launchd.Runner, error) {
-			rec := &launchd.Recorder{}
+			rec := &launchd.Recorder{Loaded: map[string]bool{}}
 			if p := os.Getenv("INSTALLER_TEST_LAUNCHCTL_LOG"); p != "" {
+				// launchd outlives each installer process: replay what
+				// earlier ones loaded and unloaded.
+				if b, err := os.ReadFile(p); err == nil {
+					for _, l := range strings.Split(string(b), "\n") {
+						if plist, ok := strings.CutPrefix(l, "launchctl bootstrap system "); ok {
+							rec.Loaded[strings.TrimSuffix(filepath.Base(plist), ".plist")] = true
+						}
+						if label, ok := strings.CutPrefix(l, "launchctl bootout system/"); ok {
+							delete(rec.Loaded, label)
+						}
+					}
+				}
 				// A caller that may not write the log (another uid) just is
 				// not recorded.
 				if f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
@@ -75,6 +89,14 @@ func TestMain(m *testing.M) {
 }
 
 func TestScripts(t *testing.T) {
+	// vmnetd, built beside the installer as it ships ("the vmnetd beside
+	// the installer's own executable").
+	if p, err := exec.LookPath("installer"); err == nil {
+		out, err := exec.Command("go", "build", "-o", filepath.Join(filepath.Dir(p), "vmnetd"), "github.com/macfleet/installer/cmd/vmnetd").CombinedOutput()
+		if err != nil {
+			t.Fatalf("build vmnetd: %v\n%s", err, out)
+		}
+	}
 	// Scripts run the installer as uid 65534 with setpriv: the directory
 	// testscript put the installer in must be reachable by that uid.
 	if os.Geteuid() == 0 {
@@ -110,9 +132,10 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mkroot": cmdMkroot,
-			"tree":   cmdTree,
-			"chown":  cmdChown,
+			"mkroot":     cmdMkroot,
+			"tree":       cmdTree,
+			"chown":      cmdChown,
+			"signpolicy": cmdSignPolicy,
 		},
 	})
 }
@@ -219,4 +242,27 @@ func cmdChown(ts *testscript.TestScript, neg bool, args []string) {
 	for _, p := range args[1:] {
 		ts.Check(os.Lchown(ts.MkAbs(p), uid, gid))
 	}
+}
+
+// cmdSignPolicy signs a policy with the test key (seed 0, 1, ... 31; its
+// public key is A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=) or, with
+// -wrong, another key: signpolicy [-wrong] IN OUT.
+func cmdSignPolicy(ts *testscript.TestScript, neg bool, args []string) {
+	wrong := len(args) > 0 && args[0] == "-wrong"
+	if wrong {
+		args = args[1:]
+	}
+	if len(args) != 2 {
+		ts.Fatalf("usage: signpolicy [-wrong] IN OUT")
+	}
+	seed := make([]byte, ed25519.SeedSize)
+	for i := range seed {
+		seed[i] = byte(i)
+		if wrong {
+			seed[i] = byte(255 - i)
+		}
+	}
+	env, err := helper.SignPolicy(ed25519.NewKeyFromSeed(seed), []byte(ts.ReadFile(args[0])))
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), env, 0o644))
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -47,6 +48,16 @@ func runStatus(c *cli.Context, deps Deps) error {
 			return nil
 		}
 		return err
+	}
+	if rep.Installed && rep.PrivilegedPorts && s.env.Live {
+		// Live, the helper must also answer.
+		cl, err := helperClient(c)
+		if err == nil {
+			cl.Timeout = 2 * time.Second
+			if _, verr := cl.Version(c.Context); verr != nil {
+				rep.MarkDrift("helper", "vmnetd does not answer: "+oneLine(verr.Error()))
+			}
+		}
 	}
 	kind := install.KindOK
 	switch {

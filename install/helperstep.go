@@ -1,0 +1,93 @@
+package install
+
+import (
+	"errors"
+
+	"io/fs"
+	"path"
+)
+
+// helperLog is where launchd sends the helper's output.
+func helperLog(name string) string { return "/Library/Logs/" + name + "-installer/vmnetd.log" }
+
+// planHelper is step 7: the privileged port helper, its LaunchDaemon
+// (KeepAlive: launchd restarts it; only an uninstall request boots it out)
+// and, live, its job. Without --privileged-ports a helper of ours is
+// removed with the old receipt's leftovers.
+func (p *planner) planHelper() error {
+	const step = "helper"
+	if !p.opts.PrivilegedPorts {
+		return nil
+	}
+	d := p.opts.Product
+	bin, src, err := p.helperSource()
+	if err != nil {
+		return err
+	}
+	for _, dir := range []string{path.Dir(d.HelperBinary()), path.Dir(d.HelperPlist())} {
+		if err := p.ensureDir(step, dir, rootWheel, 0o755); err != nil {
+			return err
+		}
+	}
+	if p.replaceOnly == nil {
+		p.replaceOnly = map[string]bool{}
+	}
+	p.replaceOnly[d.HelperBinary()], p.replaceOnly[d.HelperPlist()] = true, true
+	n := len(p.ops)
+	if err := p.putFile(step, d.HelperBinary(), "", "", bin, 0o755, rootWheel, "vmnetd from "+src); err != nil {
+		return err
+	}
+	binChanged := len(p.ops) > n
+	plist, err := encodePlist(launchDaemon{
+		Label:             d.HelperLabel,
+		ProgramArguments:  []string{d.HelperBinary(), "--product", d.Name},
+		RunAtLoad:         true,
+		KeepAlive:         true,
+		StandardOutPath:   helperLog(d.Name),
+		StandardErrorPath: helperLog(d.Name),
+	})
+	if err != nil {
+		return err
+	}
+	n = len(p.ops)
+	if err := p.putFile(step, d.HelperPlist(), d.HelperLabel, "", plist, 0o644, rootWheel, "vmnetd LaunchDaemon"); err != nil {
+		return err
+	}
+	if binChanged && len(p.ops) == n {
+		// Same job, new binary: restart it.
+		p.bootout(step, d.HelperLabel)
+		p.bootstrap(step, d.HelperLabel, d.HelperPlist())
+	}
+	return nil
+}
+
+// helperSource finds the vmnetd to install (SPEC.md §4 step 7).
+func (p *planner) helperSource() ([]byte, string, error) {
+	d := p.opts.Product
+	read := p.env.ReadHostFile
+	if f := p.opts.HelperBinary; f != "" {
+		b, err := read(f)
+		if err != nil {
+			return nil, "", Errorf(KindUsage, "--helper-binary: %w", err)
+		}
+		return b, f, nil
+	}
+	inApp := d.AppBundle + "/Contents/Library/LaunchServices/" + d.HelperLabel
+	b, err := p.env.FS.ReadFile(inApp)
+	if err == nil {
+		// Root will run it: it must come from a place only root controls.
+		if err := checkTrusted(p.env, inApp); err != nil {
+			return nil, "", err
+		}
+		return b, inApp, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, "", err
+	}
+	if f := p.env.FallbackHelper; f != "" {
+		if b, err := read(f); err == nil {
+			return b, f, nil
+		}
+	}
+	return nil, "", Errorf(KindNoProduct, "no vmnetd to install: not in %s, not beside the installer (%s); pass --helper-binary PATH", inApp, p.env.FallbackHelper)
+}
