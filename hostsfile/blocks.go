@@ -6,8 +6,7 @@ import (
 )
 
 // maxLine is the longest line we write, terminator included: SPEC §7
-// keeps lines under 1024 bytes because some resolvers read hosts files
-// with fixed 1 KiB buffers and split longer lines.
+// keeps the lines we write under 1024 bytes.
 const maxLine = 1023
 
 // marks are the product's marker lines and disable prefix.
@@ -20,7 +19,6 @@ const (
 	prefixHead  = "#"
 	prefixTail  = "-disabled# "
 	crlf, lf    = "\r\n", "\n"
-	blankChars  = " \t"
 	commentChar = '#'
 )
 
