@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/macfleet/installer/install"
+	"github.com/macfleet/installer/install/product"
 	"github.com/macfleet/installer/install/users"
 )
 
@@ -72,6 +73,8 @@ type session struct {
 	log     *zap.Logger
 	logFile io.Closer
 	json    bool
+	// sources says where each non-default setting came from (for plan).
+	sources []string
 }
 
 func (s *session) close() {
@@ -83,7 +86,7 @@ func (s *session) close() {
 
 // newSession opens the root and, unless dryRun, the log file. The live
 // check comes first (SPEC.md §3): without launchd nothing else matters.
-func newSession(c *cli.Context, deps Deps, opts *install.Options, dryRun bool) (*session, error) {
+func newSession(c *cli.Context, deps Deps, d product.Descriptor, dryRun bool) (*session, error) {
 	dir, err := rootDir(c)
 	if err != nil {
 		return nil, err
@@ -110,7 +113,7 @@ func newSession(c *cli.Context, deps Deps, opts *install.Options, dryRun bool) (
 	var logW io.Writer
 	var logErr error
 	if !dryRun {
-		if f, err := openLog(dir, str(c, "log-file"), opts.Product.LogPath()); err == nil {
+		if f, err := openLog(dir, str(c, "log-file"), d.LogPath()); err == nil {
 			s.logFile, logW = f, f
 		} else {
 			logErr = err
@@ -125,52 +128,48 @@ func newSession(c *cli.Context, deps Deps, opts *install.Options, dryRun bool) (
 }
 
 // installOptions turns flags into install.Options.
-func installOptions(c *cli.Context) (install.Options, error) {
-	var o install.Options
-	d, err := loadProduct(c)
-	if err != nil {
-		return o, err
-	}
-	o.Product = d
-	o.User = str(c, "user")
+func installOptions(in inputs, d product.Descriptor) (install.Options, error) {
+	var err error
+	c := in.c
+	o := install.Options{Product: d}
+	o.User = in.str("user")
 	if o.User == "" {
-		return o, install.Errorf(install.KindUsage, `Required flag "user" not set: name the user the app will run as (--user NAME)`)
+		return o, install.Errorf(install.KindUsage, `Required flag "user" not set: name the user the app will run as (--user NAME, or User in the managed preferences)`)
 	}
-	if o.CLILocation, err = oneOf(c, "cli-location", "system", "user"); err != nil {
+	if o.CLILocation, err = oneOf(in.str("cli-location"), "cli-location", "system", "user"); err != nil {
 		return o, err
 	}
-	if o.PathEdit, err = oneOf(c, "path-edit", "paths.d", "shell", "none"); err != nil {
+	if o.PathEdit, err = oneOf(in.str("path-edit"), "path-edit", "paths.d", "shell", "none"); err != nil {
 		return o, err
 	}
-	set, on, err := tristate(c, "docker-socket")
+	set, on, err := in.tri("docker-socket")
 	if err != nil {
 		return o, err
 	}
 	o.DockerSocket = !set || on
-	if _, o.Kubernetes, err = tristate(c, "kubernetes"); err != nil {
+	if _, o.Kubernetes, err = in.tri("kubernetes"); err != nil {
 		return o, err
 	}
-	if _, o.PrivilegedPorts, err = tristate(c, "privileged-ports"); err != nil {
+	if _, o.PrivilegedPorts, err = in.tri("privileged-ports"); err != nil {
 		return o, err
 	}
 	o.HelperBinary = str(c, "helper-binary")
-	if k := str(c, "policy-key"); k != "" {
+	if k := in.str("policy-key"); k != "" {
 		raw, err := base64.StdEncoding.DecodeString(k)
 		if err != nil || len(raw) != ed25519.PublicKeySize {
 			return o, install.Errorf(install.KindUsage, "--policy-key: want the base64 of a %d-byte ed25519 public key", ed25519.PublicKeySize)
 		}
 		o.PolicyKey = k
 	}
-	if o.Settings, err = settings(c); err != nil {
+	if o.Settings, err = settings(in); err != nil {
 		return o, err
 	}
 	o.Force = boolean(c, "force")
 	return o, nil
 }
 
-// oneOf reads a flag that takes one of a few words.
-func oneOf(c *cli.Context, name string, words ...string) (string, error) {
-	v := str(c, name)
+// oneOf checks a setting that takes one of a few words.
+func oneOf(v, name string, words ...string) (string, error) {
 	for _, w := range words {
 		if v == w {
 			return v, nil
@@ -180,17 +179,18 @@ func oneOf(c *cli.Context, name string, words ...string) (string, error) {
 }
 
 // settings reads the vendor flags and their dependencies (SPEC.md §4 step 8).
-func settings(c *cli.Context) (install.Settings, error) {
+func settings(in inputs) (install.Settings, error) {
+	_, license, _ := in.tri("accept-license")
 	s := install.Settings{
-		AcceptLicense:            boolean(c, "accept-license"),
-		AllowedOrgs:              strs(c, "allowed-org"),
-		AdminSettings:            str(c, "admin-settings"),
-		ProxyHTTPMode:            str(c, "proxy-http-mode"),
-		OverrideProxyHTTP:        str(c, "override-proxy-http"),
-		OverrideProxyHTTPS:       str(c, "override-proxy-https"),
-		OverrideProxyExclude:     str(c, "override-proxy-exclude"),
-		OverrideProxyPAC:         str(c, "override-proxy-pac"),
-		OverrideProxyEmbeddedPAC: str(c, "override-proxy-embedded-pac"),
+		AcceptLicense:            license,
+		AllowedOrgs:              in.list("allowed-org"),
+		AdminSettings:            in.str("admin-settings"),
+		ProxyHTTPMode:            in.str("proxy-http-mode"),
+		OverrideProxyHTTP:        in.str("override-proxy-http"),
+		OverrideProxyHTTPS:       in.str("override-proxy-https"),
+		OverrideProxyExclude:     in.str("override-proxy-exclude"),
+		OverrideProxyPAC:         in.str("override-proxy-pac"),
+		OverrideProxyEmbeddedPAC: in.str("override-proxy-embedded-pac"),
 	}
 	for _, org := range s.AllowedOrgs {
 		if org == "" || strings.ContainsFunc(org, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
@@ -212,7 +212,7 @@ func settings(c *cli.Context) (install.Settings, error) {
 		return s, install.Errorf(install.KindUsage, "--proxy-http-mode %q: must be system or manual", s.ProxyHTTPMode)
 	}
 	for _, f := range []string{"override-proxy-http", "override-proxy-https", "override-proxy-exclude", "override-proxy-pac", "override-proxy-embedded-pac"} {
-		if str(c, f) != "" && s.ProxyHTTPMode != "manual" {
+		if in.str(f) != "" && s.ProxyHTTPMode != "manual" {
 			return s, install.Errorf(install.KindUsage, "--%s needs --proxy-http-mode=manual", f)
 		}
 	}
@@ -220,16 +220,26 @@ func settings(c *cli.Context) (install.Settings, error) {
 }
 
 func runInstall(c *cli.Context, deps Deps, plan bool) error {
-	opts, err := installOptions(c)
+	d, err := loadProduct(c)
 	if err != nil {
 		return err
 	}
-	opts.DryRun = plan || boolean(c, "dry-run")
-	s, err := newSession(c, deps, &opts, opts.DryRun)
+	dry := plan || boolean(c, "dry-run")
+	s, err := newSession(c, deps, d, dry)
 	if err != nil {
 		return err
 	}
 	defer s.close()
+	in, err := loadInputs(c, s, d)
+	if err != nil {
+		return s.finish("install", install.Options{Product: d, DryRun: dry}, nil, err)
+	}
+	opts, err := installOptions(in, d)
+	if err != nil {
+		return s.finish("install", install.Options{Product: d, DryRun: dry}, nil, err)
+	}
+	opts.DryRun = dry
+	s.sources = in.sources()
 	res, err := install.Install(s.env, opts)
 	return s.finish("install", opts, res, err)
 }
@@ -240,7 +250,7 @@ func runUninstall(c *cli.Context, deps Deps) error {
 		return err
 	}
 	opts := install.Options{Product: d, DryRun: boolean(c, "dry-run")}
-	s, err := newSession(c, deps, &opts, opts.DryRun)
+	s, err := newSession(c, deps, d, opts.DryRun)
 	if err != nil {
 		return err
 	}
@@ -268,7 +278,7 @@ func (s *session) finish(command string, opts install.Options, res *install.Resu
 			return err
 		}
 	case opts.DryRun:
-		printPlan(s.deps.Stdout, command, opts, res)
+		printPlan(s.deps.Stdout, command, opts, res, s.sources)
 	}
 	if opts.DryRun {
 		return nil

@@ -72,7 +72,10 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // printPlan lists every privileged operation, one per line.
-func printPlan(w io.Writer, command string, opts install.Options, res *install.Result) {
+func printPlan(w io.Writer, command string, opts install.Options, res *install.Result, sources []string) {
+	for _, src := range sources {
+		fmt.Fprintf(w, "setting: %s\n", src)
+	}
 	if !res.Changed() {
 		fmt.Fprintf(w, "%s: nothing to change\n", command)
 	} else {

@@ -22,7 +22,7 @@ func statusCommand(deps Deps) *cli.Command {
 }
 
 func runStatus(c *cli.Context, deps Deps) error {
-	format, err := oneOf(c, "format", "text", "json", "jamf", "intune")
+	format, err := oneOf(str(c, "format"), "format", "text", "json", "jamf", "intune")
 	if err != nil {
 		return err
 	}
@@ -33,8 +33,7 @@ func runStatus(c *cli.Context, deps Deps) error {
 	if err != nil {
 		return err
 	}
-	opts := install.Options{Product: d, DryRun: true}
-	s, err := newSession(c, deps, &opts, true)
+	s, err := newSession(c, deps, d, true)
 	if err != nil {
 		return err
 	}
