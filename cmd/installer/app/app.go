@@ -77,6 +77,8 @@ func NewApp(deps Deps) *cli.App {
 			uninstallCommand(deps),
 			statusCommand(deps),
 			portsCommand(deps),
+			jamfCommand(deps),
+			mdmCommand(deps),
 			policyCommand(deps),
 			versionCommand(deps),
 		},

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/macfleet/installer/install"
+	"github.com/macfleet/installer/mdm"
 )
 
 func statusCommand(deps Deps) *cli.Command {
@@ -75,7 +76,7 @@ func runStatus(c *cli.Context, deps Deps) error {
 			return err
 		}
 	case "jamf", "intune":
-		fmt.Fprintln(deps.Stdout, wrapInventory(format, summary(rep, kind)))
+		fmt.Fprintln(deps.Stdout, inventoryLine(format, rep, kind))
 		return nil
 	default:
 		printStatus(deps, rep, kind)
@@ -96,18 +97,23 @@ func stateWord(k install.Kind) string {
 	return "healthy"
 }
 
-// summary is the one-line state for inventory systems.
-func summary(rep *install.StatusReport, kind install.Kind) string {
-	if kind != install.KindDrift {
-		return stateWord(kind)
+// inventoryLine is the one line Jamf or Intune records (mdm formats it).
+func inventoryLine(format string, rep *install.StatusReport, kind install.Kind) string {
+	st := mdm.Healthy
+	switch kind {
+	case install.KindNotInstalled:
+		st = mdm.NotInstalled
+	case install.KindDrift:
+		st = mdm.Drift
 	}
-	var bad []string
-	for _, c := range rep.Components {
-		if !c.OK {
-			bad = append(bad, c.Name)
-		}
+	comps := make([]mdm.Component, len(rep.Components))
+	for i, c := range rep.Components {
+		comps[i] = mdm.Component{Name: c.Name, OK: c.OK, Detail: c.Detail}
 	}
-	return "drift: " + strings.Join(bad, ", ")
+	if format == "jamf" {
+		return mdm.FormatJamf(st, comps)
+	}
+	return mdm.FormatIntune(st, comps)
 }
 
 func wrapInventory(format, s string) string {

@@ -1,0 +1,164 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/macfleet/installer/install"
+	"github.com/macfleet/installer/mdm"
+)
+
+// jamfCommand takes Jamf's positional form exactly: installer jamf "$@".
+func jamfCommand(deps Deps) *cli.Command {
+	return &cli.Command{
+		Name:            "jamf",
+		Usage:           `run install from a Jamf Pro policy: installer jamf "$@" (MOUNT COMPUTER USER P4…P11)`,
+		UsageText:       `installer jamf "$@"`,
+		SkipFlagParsing: true,
+		Action: func(c *cli.Context) error {
+			call, err := mdm.JamfArgs(c.Args().Slice())
+			if err != nil {
+				return install.Errorf(install.KindUsage, "jamf: %w", err)
+			}
+			argv := append([]string{"installer", "install", "--root=" + call.Root}, call.Flags...)
+			// The policy log is plain text.
+			plain := deps
+			plain.IsTerminal = func(io.Writer) bool { return false }
+			return NewApp(plain).RunContext(c.Context, argv)
+		},
+	}
+}
+
+func mdmCommand(deps Deps) *cli.Command {
+	return &cli.Command{
+		Name:  "mdm",
+		Usage: "configuration profiles and scripts for MDM systems",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "profile",
+				Usage:     "print a .mobileconfig that delivers these install settings as managed preferences",
+				UsageText: "installer mdm profile [install flags] [--organization NAME] > installer.mobileconfig",
+				Flags: withGlobals(append(installFlags(),
+					&cli.StringFlag{Name: "organization", Value: "IT", Usage: "PayloadOrganization"})...),
+				OnUsageError: usageError,
+				Action:       func(c *cli.Context) error { return runMDMProfile(c, deps) },
+			},
+			{
+				Name:      "script",
+				Usage:     "print a ready-to-paste post-install script for jamf or intune",
+				UsageText: "installer mdm script --vendor=jamf|intune [--installer-path PATH] [install flags, intune only]",
+				Flags: withGlobals(append(installFlags(),
+					&cli.StringFlag{Name: "vendor", Usage: "jamf or intune"},
+					&cli.StringFlag{Name: "installer-path", Value: "/usr/local/bin/installer", Usage: "where the installer is on the Macs"})...),
+				OnUsageError: usageError,
+				Action:       func(c *cli.Context) error { return runMDMScript(c, deps) },
+			},
+		},
+	}
+}
+
+// givenSettings are the install settings given on the command line, keyed
+// by managed-preferences key, typed as the profile needs them.
+func givenSettings(c *cli.Context) (map[string]any, error) {
+	out := map[string]any{}
+	for _, k := range mdm.Keys() {
+		switch k.Type {
+		case mdm.TypeBoolean:
+			set, on, err := tristate(c, k.Flag)
+			if err != nil {
+				return nil, err
+			}
+			if set {
+				out[k.Name] = on
+			}
+		case mdm.TypeStringArray:
+			if given(c, k.Flag) {
+				out[k.Name] = strs(c, k.Flag)
+			}
+		default:
+			if given(c, k.Flag) {
+				out[k.Name] = str(c, k.Flag)
+			}
+		}
+	}
+	return out, nil
+}
+
+func runMDMProfile(c *cli.Context, deps Deps) error {
+	d, err := loadProduct(c)
+	if err != nil {
+		return err
+	}
+	settings, err := givenSettings(c)
+	if err != nil {
+		return err
+	}
+	// The same checks an install would make, so a profile never carries
+	// settings every Mac would refuse.
+	in := inputs{c: c, prefs: map[string]any{}, from: map[string]string{}}
+	if _, err := settingsCheck(in); err != nil {
+		return err
+	}
+	data, err := mdm.MobileConfig(d.ManagedDomain, d.Name+" installer settings", str(c, "organization"), settings)
+	if err != nil {
+		return install.Errorf(install.KindUsage, "mdm profile: %w", err)
+	}
+	_, err = deps.Stdout.Write(data)
+	return err
+}
+
+// settingsCheck validates the vendor settings and the user location words.
+func settingsCheck(in inputs) (install.Settings, error) {
+	if _, err := oneOf(in.str("cli-location"), "cli-location", "system", "user"); err != nil {
+		return install.Settings{}, err
+	}
+	if _, err := oneOf(in.str("path-edit"), "path-edit", "paths.d", "shell", "none"); err != nil {
+		return install.Settings{}, err
+	}
+	return settings(in)
+}
+
+func runMDMScript(c *cli.Context, deps Deps) error {
+	vendor := str(c, "vendor")
+	d, err := loadProduct(c)
+	if err != nil {
+		return err
+	}
+	var args []string
+	if vendor == "intune" {
+		// Intune cannot pass arguments: bake the given flags in.
+		for _, f := range c.FlagNames() {
+			if f == "vendor" || f == "installer-path" || !isSetHere(c, f) {
+				continue
+			}
+			if strings.HasPrefix(f, "no-") || isBoolFlag(c, f) {
+				args = append(args, "--"+f)
+				continue
+			}
+			for _, v := range c.StringSlice(f) {
+				args = append(args, "--"+f+"="+v)
+			}
+			if c.String(f) != "" && len(c.StringSlice(f)) == 0 {
+				args = append(args, "--"+f+"="+c.String(f))
+			}
+		}
+	}
+	script, err := mdm.Script(vendor, str(c, "installer-path"), args, mdm.ScriptOptions{Product: d.Name})
+	if err != nil {
+		return install.Errorf(install.KindUsage, "mdm script: %w", err)
+	}
+	fmt.Fprint(deps.Stdout, script)
+	return nil
+}
+
+func isBoolFlag(c *cli.Context, name string) bool {
+	for _, f := range c.Command.Flags {
+		if bf, ok := f.(*cli.BoolFlag); ok && bf.Name == name {
+			return true
+		}
+	}
+	return false
+}
