@@ -16,7 +16,7 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
 # Test tools from Debian: installed only when missing, only as root.
-TEST_TOOLS := python3:python3 setpriv:util-linux flock:util-linux unshare:util-linux curl:curl getent:libc-bin zsh:zsh fish:fish
+TEST_TOOLS := python3:python3 setpriv:util-linux flock:util-linux unshare:util-linux curl:curl getent:libc-bin zsh:zsh fish:fish shellcheck:shellcheck
 deps:
 	@missing=""; for t in $(TEST_TOOLS); do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; \

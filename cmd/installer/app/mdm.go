@@ -52,7 +52,8 @@ func mdmCommand(deps Deps) *cli.Command {
 				UsageText: "installer mdm script --vendor=jamf|intune [--installer-path PATH] [install flags, intune only]",
 				Flags: withGlobals(append(installFlags(),
 					&cli.StringFlag{Name: "vendor", Usage: "jamf or intune"},
-					&cli.StringFlag{Name: "installer-path", Value: "/usr/local/bin/installer", Usage: "where the installer is on the Macs"})...),
+					&cli.StringFlag{Name: "installer-path", Value: "/usr/local/bin/installer", Usage: "where the installer is on the Macs"},
+					&cli.StringFlag{Name: "log-dir", Usage: "where the script logs (default /Library/Logs/<product>-installer)"})...),
 				OnUsageError: usageError,
 				Action:       func(c *cli.Context) error { return runMDMScript(c, deps) },
 			},
@@ -130,8 +131,9 @@ func runMDMScript(c *cli.Context, deps Deps) error {
 	var args []string
 	if vendor == "intune" {
 		// Intune cannot pass arguments: bake the given flags in.
-		for _, f := range c.FlagNames() {
-			if f == "vendor" || f == "installer-path" || !isSetHere(c, f) {
+		for _, fl := range c.Command.Flags {
+			f := fl.Names()[0]
+			if f == "vendor" || f == "installer-path" || f == "log-dir" || !isSetHere(c, f) {
 				continue
 			}
 			if strings.HasPrefix(f, "no-") || isBoolFlag(c, f) {
@@ -146,7 +148,7 @@ func runMDMScript(c *cli.Context, deps Deps) error {
 			}
 		}
 	}
-	script, err := mdm.Script(vendor, str(c, "installer-path"), args, mdm.ScriptOptions{Product: d.Name})
+	script, err := mdm.Script(vendor, str(c, "installer-path"), args, mdm.ScriptOptions{Product: d.Name, LogDir: str(c, "log-dir")})
 	if err != nil {
 		return install.Errorf(install.KindUsage, "mdm script: %w", err)
 	}
