@@ -1,0 +1,6 @@
+#!/bin/bash
+# Packer/Tart (or any image build): the image is mounted at $MOUNT with the
+# app and the user already in it.
+set -euo pipefail
+"${INSTALLER:-/usr/local/bin/installer}" install --root="$MOUNT" --user=alice --kubernetes
+"${INSTALLER:-/usr/local/bin/installer}" status --root="$MOUNT"

@@ -1,0 +1,4 @@
+#!/bin/bash
+# Intune custom attribute: one line; exit 0 always (Intune drops the output
+# of a failing script).
+"${INSTALLER:-/usr/local/bin/installer}" status --format=intune

@@ -1,0 +1,7 @@
+#!/bin/bash
+# postinstall of a flat pkg: $3 is the target volume; an image mounted
+# elsewhere gets an offline install (launchd starts the jobs at its boot).
+if [ "$3" = "/" ]; then
+  exec "${INSTALLER:-/usr/local/bin/installer}" install
+fi
+exec "${INSTALLER:-/usr/local/bin/installer}" install --root="$3"
