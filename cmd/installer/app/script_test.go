@@ -88,6 +88,9 @@ func TestMain(m *testing.M) {
 	})
 }
 
+// recipesDir holds the README's deployment recipes, run by recipes.txtar.
+var recipesDir, _ = filepath.Abs(filepath.Join("..", "..", "..", "testdata", "recipes"))
+
 func TestScripts(t *testing.T) {
 	// vmnetd, built beside the installer as it ships ("the vmnetd beside
 	// the installer's own executable").
@@ -116,6 +119,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("ROOT", filepath.Join(e.WorkDir, "root"))
 			e.Setenv("INSTALLER_TEST_NOW", "2026-01-02T03:04:05Z")
 			e.Setenv("NO_COLOR", "1")
+			e.Setenv("RECIPES", recipesDir)
 			// The work dir too, for scripts that run as another uid.
 			for _, d := range []string{filepath.Dir(e.WorkDir), e.WorkDir} {
 				if err := os.Chmod(d, 0o755); err != nil {
