@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,12 +24,18 @@ type faultFS struct {
 	rootfs.FS
 	n      *int
 	failAt int
+	// before, if set, runs before each mutating operation with its number:
+	// a hook for races against apply.
+	before func(n int)
 }
 
 var errInjected = errors.New("injected fault")
 
 func (f faultFS) hit() error {
 	*f.n++
+	if f.before != nil {
+		f.before(*f.n)
+	}
 	if *f.n == f.failAt {
 		return errInjected
 	}
@@ -76,12 +83,17 @@ func (f faultFS) Sub(dir string) (rootfs.FS, error) {
 	if err != nil {
 		return nil, err
 	}
-	return faultFS{FS: s, n: f.n, failAt: f.failAt}, nil
+	return faultFS{FS: s, n: f.n, failAt: f.failAt, before: f.before}, nil
 }
 
 // run calls the real CLI in-process on root; failAt as for faultFS; it
 // returns the exit code, stderr and the number of mutating operations.
 func run(t *testing.T, root string, failAt int, args ...string) (int, string, int) {
+	t.Helper()
+	return runHooked(t, root, failAt, nil, args...)
+}
+
+func runHooked(t *testing.T, root string, failAt int, before func(int), args ...string) (int, string, int) {
 	t.Helper()
 	var stderr bytes.Buffer
 	n := 0
@@ -93,7 +105,7 @@ func run(t *testing.T, root string, failAt int, args ...string) (int, string, in
 		if err != nil {
 			return nil, err
 		}
-		return faultFS{FS: r, n: &n, failAt: failAt}, nil
+		return faultFS{FS: r, n: &n, failAt: failAt, before: before}, nil
 	}
 	argv := append([]string{"installer"}, args...)
 	argv = append(argv, "--root="+root, "--log-file="+filepath.Join(t.TempDir(), "log"))
@@ -239,4 +251,66 @@ func diffLines(a, b string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestLinkSwapDuringApply races the installer: between planning (when
+// ~/.docker/bin was checked) and a write into it, the user replaces the
+// directory with a link to /etc. Whichever operation the swap lands
+// before, no file outside the home changes, and the run either refuses
+// (exit 1, undone) or — when the swap comes after the last write into the
+// dir — succeeds with the links in the home only.
+func TestLinkSwapDuringApply(t *testing.T) {
+	args := []string{"install", "--user=alice", "--cli-location=user", "--path-edit=none"}
+	_, _, total := run(t, newRoot(t), 0, args...)
+	refused := 0
+	defer func() {
+		if refused == 0 && !t.Failed() {
+			t.Fatal("no swap was ever refused: the race was never met")
+		}
+	}()
+	for n := 1; n <= total; n++ {
+		root := newRoot(t)
+		home := filepath.Join(root, "Users", "alice")
+		if err := os.MkdirAll(filepath.Join(home, ".docker", "bin"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		outside := listingExcept(t, root, "Users/alice")
+		swap := func(i int) {
+			if i != n {
+				return
+			}
+			bin := filepath.Join(home, ".docker", "bin")
+			_ = os.Rename(bin, bin+".moved")
+			_ = os.Symlink("/etc", bin)
+		}
+		code, errOut, _ := runHooked(t, root, 0, swap, args...)
+		if after := listingExcept(t, root, "Users/alice"); after != outside {
+			t.Fatalf("swap before op %d: files outside the home changed (exit %d: %s):\n%s", n, code, errOut, diffLines(outside, after))
+		}
+		if code != 0 && code != 1 && code != 9 {
+			t.Fatalf("swap before op %d: exit %d: %s", n, code, errOut)
+		}
+		if code != 0 {
+			refused++
+		}
+		if etc, _ := os.ReadDir(filepath.Join(root, "private", "etc")); len(etc) != 1 {
+			t.Fatalf("swap before op %d: /etc gained entries: %v", n, etc)
+		}
+	}
+}
+
+// listingExcept is listing without one subtree and without the profile
+// (which records the home's state).
+func listingExcept(t *testing.T, root, skip string) string {
+	t.Helper()
+	var keep []string
+	for _, l := range strings.Split(listing(t, root), "\n") {
+		if strings.HasPrefix(l, skip+" ") || strings.HasPrefix(l, skip+"/") || strings.Contains(l, "installer.plist") ||
+			strings.HasPrefix(l, "Library/Application Support/com.docker.docker ") || strings.HasPrefix(l, "private/var/run/docker.sock") ||
+			strings.HasPrefix(l, "Library/LaunchDaemons/com.docker.socket.plist") || strings.HasPrefix(l, "private/etc/hosts") {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	return strings.Join(keep, "\n")
 }
