@@ -48,6 +48,7 @@ func (h homeFS) WriteFile(p string, data []byte, perm fs.FileMode, o *rootfs.Own
 	return h.sub.WriteFile(h.in(p), data, perm, o)
 }
 func (h homeFS) Lchown(p string, uid, gid int) error    { return h.sub.Lchown(h.in(p), uid, gid) }
+func (h homeFS) Rename(o, n string) error               { return h.sub.Rename(h.in(o), h.in(n)) }
 func (h homeFS) Chmod(p string, perm fs.FileMode) error { return h.sub.Chmod(h.in(p), perm) }
 func (h homeFS) Lock(p string) (io.Closer, error)       { return h.sub.Lock(h.in(p)) }
 func (h homeFS) Sub(dir string) (rootfs.FS, error)      { return h.sub.Sub(h.in(dir)) }

@@ -55,7 +55,11 @@ func Install(env *Env, opts Options) (*Result, error) {
 	if err != nil || opts.DryRun {
 		return res, unsafeIfEscape(err)
 	}
-	if err := apply(res.Ops, env.logOp); err != nil {
+	ops, err := withJournal(env, opts, old, oldBytes, res)
+	if err != nil {
+		return nil, err
+	}
+	if err := apply(ops, env.logOp); err != nil {
 		return nil, Errorf(KindFailed, "%w", err)
 	}
 	return res, nil

@@ -32,6 +32,8 @@ type Profile struct {
 	InstalledAt      time.Time `plist:"InstalledAt"`
 	OwnershipApplied bool      `plist:"OwnershipApplied"`
 	Receipt          []Item    `plist:"Receipt"`
+	// Pending marks a journal: the run that wrote it had not finished.
+	Pending bool `plist:"Pending,omitempty"`
 }
 
 // Item is one receipt entry: something this installer created or changed,

@@ -40,15 +40,28 @@ func Uninstall(env *Env, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The profile goes last, so that an uninstall cut short can be run
+	// again: the receipt is still there. Only the dirs that hold it wait
+	// for it.
+	var holders []Item
+	receipt := canonical(prof.Receipt)
+	for i := len(receipt) - 1; i >= 0; i-- {
+		if it := receipt[i]; it.Kind == "dir" && under(d.ProfilePath(), it.Path) {
+			holders = append(holders, it)
+			continue
+		}
+		if err := p.planUndoItem(receipt[i]); err != nil {
+			return nil, err
+		}
+	}
 	fsys := env.FS
 	chown := env.applyOwnership()
 	p.add(Op{Step: "profile", Action: "remove", Path: d.ProfilePath(),
 		Do:   func() error { return fsys.Remove(d.ProfilePath()) },
 		Undo: func() error { return st.restore(fsys, d.ProfilePath(), chown) },
 	})
-	receipt := canonical(prof.Receipt)
-	for i := len(receipt) - 1; i >= 0; i-- {
-		if err := p.planUndoItem(receipt[i]); err != nil {
+	for _, it := range holders {
+		if err := p.planUndoItem(it); err != nil {
 			return nil, err
 		}
 	}

@@ -54,6 +54,8 @@ type FS interface {
 	WriteFile(p string, data []byte, perm fs.FileMode, owner *Owner) error
 	Lchown(p string, uid, gid int) error
 	Chmod(p string, perm fs.FileMode) error
+	// Rename moves oldp to newp, neither followed if a link.
+	Rename(oldp, newp string) error
 	// Lock takes an exclusive, non-blocking flock on p (created 0644 if
 	// missing). ErrLocked means another process holds it.
 	Lock(p string) (io.Closer, error)
@@ -327,6 +329,19 @@ func (r *Root) Remove(p string) error {
 	return wrap("remove", p, r.root.Remove(n))
 }
 
+// Rename implements FS.
+func (r *Root) Rename(oldp, newp string) error {
+	o, err := r.op("rename", oldp, false)
+	if err != nil {
+		return err
+	}
+	n, err := r.op("rename", newp, false)
+	if err != nil {
+		return err
+	}
+	return wrap("rename", newp, r.root.Rename(o, n))
+}
+
 // Lchown implements FS.
 func (r *Root) Lchown(p string, uid, gid int) error {
 	n, err := r.op("chown", p, false)
@@ -379,7 +394,39 @@ func (r *Root) WriteFile(p string, data []byte, perm fs.FileMode, owner *Owner) 
 		_ = r.root.Remove(tmp)
 		return wrap("write", p, err)
 	}
+	r.removeStaleTemps(dir, base)
 	return wrap("write", p, r.syncDir(dir))
+}
+
+// removeStaleTemps deletes temp files of earlier writes of the same file
+// that were killed before their rename (kill -9, power loss): the installer
+// holds the lock, so no write of this file is in flight.
+func (r *Root) removeStaleTemps(dir, base string) {
+	d := dir
+	if d == "" {
+		d = "."
+	}
+	f, err := r.root.Open(d)
+	if err != nil {
+		return
+	}
+	names, _ := f.Readdirnames(-1)
+	f.Close()
+	prefix := "." + base + ".tmp-"
+	for _, n := range names {
+		if rest, ok := strings.CutPrefix(n, prefix); ok && len(rest) == 12 && isHex(rest) {
+			_ = r.root.Remove(dir + n)
+		}
+	}
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func writeSync(f *os.File, data []byte, perm fs.FileMode, owner *Owner) error {

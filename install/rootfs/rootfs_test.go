@@ -255,3 +255,19 @@ func TestSubIsStrict(t *testing.T) {
 		t.Fatal("link inside the home not followed")
 	}
 }
+
+func TestWriteFileRemovesStaleTemps(t *testing.T) {
+	root, _ := macRoot(t)
+	r := open(t, root)
+	stale := root + "/private/etc/.hosts.tmp-0123456789ab"
+	other := root + "/private/etc/.hosts.tmp-notours"
+	must(t, os.WriteFile(stale, []byte("half"), 0o600))
+	must(t, os.WriteFile(other, []byte("keep"), 0o600))
+	must(t, r.WriteFile("/etc/hosts", []byte("new\n"), 0o644, nil))
+	if _, err := os.Lstat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal("stale temp file of a killed write left behind")
+	}
+	if _, err := os.Lstat(other); err != nil {
+		t.Fatal("a file that is not our temp file was removed")
+	}
+}

@@ -78,6 +78,12 @@ func (f faultFS) Chmod(p string, perm fs.FileMode) error {
 	}
 	return f.FS.Chmod(p, perm)
 }
+func (f faultFS) Rename(o, n string) error {
+	if err := f.hit(); err != nil {
+		return err
+	}
+	return f.FS.Rename(o, n)
+}
 func (f faultFS) Sub(dir string) (rootfs.FS, error) {
 	s, err := f.FS.Sub(dir)
 	if err != nil {

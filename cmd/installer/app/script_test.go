@@ -22,6 +22,7 @@ import (
 	"github.com/macfleet/installer/helper"
 	"github.com/macfleet/installer/install/launchd"
 	"github.com/macfleet/installer/install/product"
+	"github.com/macfleet/installer/install/rootfs"
 	"github.com/macfleet/installer/install/sampleroot"
 	"github.com/macfleet/installer/install/users"
 )
@@ -32,7 +33,8 @@ import (
 //     live code path runs without touching the machine);
 //   - INSTALLER_TEST_LAUNCHCTL_LOG: where the launchctl recorder writes;
 //   - INSTALLER_TEST_NOW: a fixed RFC 3339 time, for stable profiles;
-//   - INSTALLER_TEST_LOCK_WAIT: how long to wait for the lock.
+//   - INSTALLER_TEST_LOCK_WAIT: how long to wait for the lock;
+//   - INSTALLER_TEST_SLOW_OP: a delay before every mutating operation.
 func testDeps() Deps {
 	d := RealDeps()
 	liveRoot := os.Getenv("INSTALLER_TEST_LIVE_ROOT")
@@ -72,6 +74,20 @@ func testDeps() Deps {
 	if s := os.Getenv("INSTALLER_TEST_LOCK_WAIT"); s != "" {
 		if w, err := time.ParseDuration(s); err == nil {
 			d.LockWait = w
+		}
+	}
+	if s := os.Getenv("INSTALLER_TEST_SLOW_OP"); s != "" {
+		// Slow every mutating operation, so a kill lands mid-run.
+		if delay, err := time.ParseDuration(s); err == nil {
+			open := d.OpenRoot
+			n := 0
+			d.OpenRoot = func(dir string) (rootfs.FS, error) {
+				r, err := open(dir)
+				if err != nil {
+					return nil, err
+				}
+				return faultFS{FS: r, n: &n, before: func(int) { time.Sleep(delay) }}, nil
+			}
 		}
 	}
 	if s := os.Getenv("INSTALLER_TEST_NOW"); s != "" {
