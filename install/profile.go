@@ -101,12 +101,18 @@ func DecodeProfile(data []byte) (*Profile, error) {
 	return &p, nil
 }
 
+// maxProfile bounds what is read as a profile: receipts are small.
+const maxProfile = 4 << 20
+
 // ReadProfile reads the profile at path; (nil, nil) when there is none.
 func ReadProfile(fsys rootfs.FS, path string) (*Profile, []byte, error) {
 	// The profile decides what uninstall removes: never read it through a
 	// link someone else may have put there.
 	if fi, err := fsys.Lstat(path); err == nil && !fi.Mode().IsRegular() {
 		return nil, nil, &Error{Kind: KindUnsafe, Err: fmt.Errorf("profile %s is a %s, not a regular file; refusing it (remove it and reinstall)", path, fi.Mode().Type())}
+	}
+	if fi, err := fsys.Lstat(path); err == nil && fi.Size() > maxProfile {
+		return nil, nil, &Error{Kind: KindUnsafe, Err: fmt.Errorf("profile %s is %d bytes, more than a profile can be (%d); move it aside, then install again", path, fi.Size(), maxProfile)}
 	}
 	data, err := fsys.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -117,7 +123,9 @@ func ReadProfile(fsys rootfs.FS, path string) (*Profile, []byte, error) {
 	}
 	p, err := DecodeProfile(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("profile %s is not valid (%v); remove it or reinstall with --force", path, err)
+		// Without a receipt nobody knows what is ours: refuse rather than
+		// guess (SPEC.md §9).
+		return nil, nil, &Error{Kind: KindUnsafe, Err: fmt.Errorf("profile %s is not valid (%v); move it aside, then install again", path, err)}
 	}
 	return p, data, nil
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -156,6 +157,7 @@ func TestScripts(t *testing.T) {
 			"tree":       cmdTree,
 			"chown":      cmdChown,
 			"signpolicy": cmdSignPolicy,
+			"refused":    cmdRefused,
 		},
 	})
 }
@@ -285,4 +287,53 @@ func cmdSignPolicy(ts *testscript.TestScript, neg bool, args []string) {
 	env, err := helper.SignPolicy(ed25519.NewKeyFromSeed(seed), []byte(ts.ReadFile(args[0])))
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), env, 0o644))
+}
+
+// cmdRefused is one row of the bad-input table: it runs the installer on
+// $ROOT with ARGS and checks the exit code, that stderr is one line
+// matching REGEX, and that the root is unchanged (every file's content,
+// mode, owner, inode and times). --root=$ROOT is appended unless given
+// (commands with arguments need it before them):
+// refused CODE REGEX ARGS...
+func cmdRefused(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 3 {
+		ts.Fatalf("usage: refused CODE REGEX ARGS...")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	root := ts.Getenv("ROOT")
+	before, err := treeListing(root, true)
+	ts.Check(err)
+	argv := args[2:]
+	if !strings.Contains(strings.Join(argv, " "), "--root=") {
+		argv = append(argv, "--root="+root)
+	}
+	cmd := exec.Command("installer", argv...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "INSTALLER_TEST_NOW="+ts.Getenv("INSTALLER_TEST_NOW"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		ts.Fatalf("run: %v", err)
+	}
+	msg := strings.TrimRight(stderr.String(), "\n")
+	if code != want {
+		ts.Fatalf("exit %d, want %d: %s", code, want, msg)
+	}
+	if strings.Count(msg, "\n") != 0 || msg == "" {
+		ts.Fatalf("want one line on stderr, got %q", msg)
+	}
+	if !re.MatchString(msg) {
+		ts.Fatalf("stderr %q does not match %q", msg, args[1])
+	}
+	after, err := treeListing(root, true)
+	ts.Check(err)
+	if after != before {
+		ts.Fatalf("the root changed:\n%s", diffLines(before, after))
+	}
 }
