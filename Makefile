@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/macfleet/installer/cmd/installer/app.Version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: all build test deps demo bench fmt lint clean
+.PHONY: all build test deps demo bench fuzz fmt lint clean
 
 all: build
 
@@ -46,6 +46,17 @@ fmt:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./hostsfile/
 	$(GO) test -run '^$$' -bench BenchmarkProcess -benchtime 20x ./cmd/installer/app/
+
+# Each fuzz target for FUZZTIME; crashers land in the package's
+# testdata/fuzz/<Target>/ and stay there as regression tests.
+FUZZTIME ?= 30s
+FUZZ := ./hostsfile:FuzzRoundTrip ./helper:FuzzReadRequest ./helper:FuzzReadHello \
+	./install:FuzzDecodeProfile ./install:FuzzTextBlock ./install/users:FuzzOfflineDSLocal ./mdm:FuzzDecodeDict
+fuzz:
+	@for f in $(FUZZ); do \
+	  echo "== $${f#*:} ($${f%%:*}, $(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$${f#*:}$$" -fuzztime $(FUZZTIME) $${f%%:*} || exit 1; \
+	done
 
 demo: build
 	@BIN=$(BIN) sh testdata/demo.sh

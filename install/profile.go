@@ -1,6 +1,7 @@
 package install
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -79,8 +80,13 @@ func encodeProfile(p *Profile) ([]byte, error) {
 	return b, nil
 }
 
-// DecodeProfile parses a profile (XML or binary plist).
+// DecodeProfile parses a profile (an XML plist).
 func DecodeProfile(data []byte) (*Profile, error) {
+	// The installer writes XML; a binary plist here was not written by
+	// it, and the binary decoder can be made to work exponentially long.
+	if bytes.HasPrefix(data, []byte("bplist")) {
+		return nil, errors.New("a binary plist, not the XML profile the installer writes")
+	}
 	var p Profile
 	if _, err := plist.Unmarshal(data, &p); err != nil {
 		return nil, err

@@ -87,3 +87,63 @@ func crashRun(bin, root string, slow time.Duration, args []string, killAt time.D
 	timer.Stop()
 	return nil, err
 }
+
+// TestConcurrentInstallers starts 8 installers and uninstallers with
+// different options at once on one root (their filesystems slowed so they
+// overlap): each exits 0 (it ran in turn) or 7 (it gave up waiting), and
+// the root ends exactly as one of them left it, run alone: no mix, no torn
+// file.
+func TestConcurrentInstallers(t *testing.T) {
+	bin, err := exec.LookPath("installer")
+	if err != nil {
+		t.Skip("the installer command is set up by TestMain")
+	}
+	cmds := [][]string{
+		{"install", "--user=alice"},
+		{"install", "--user=alice", "--kubernetes", "--cli-location=user"},
+		{"uninstall"},
+		{"install", "--user=alice", "--allowed-org=acme", "--no-docker-socket"},
+		{"install", "--user=alice", "--cli-location=user", "--path-edit=shell"},
+		{"uninstall"},
+		{"install", "--user=alice", "--kubernetes"},
+		{"install", "--user=alice", "--accept-license"},
+	}
+	// What each one leaves when it runs alone after any other.
+	valid := map[string]bool{}
+	for _, c := range cmds {
+		r := newRoot(t)
+		if code, errOut, _ := run(t, r, 0, c...); code != 0 {
+			t.Fatalf("%v alone: %d %s", c, code, errOut)
+		}
+		valid[listing(t, r)] = true
+	}
+	for round := 0; round < 5; round++ {
+		root := newRoot(t)
+		var procs []*exec.Cmd
+		for _, c := range cmds {
+			cmd := exec.Command(bin, append(c, "--root="+root, "--log-file="+root+".log", "-q")...)
+			cmd.Env = append(os.Environ(), "INSTALLER_TEST_SLOW_OP=1ms", "INSTALLER_TEST_NOW=2026-01-02T03:04:05Z")
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			procs = append(procs, cmd)
+		}
+		ran := 0
+		for i, p := range procs {
+			err := p.Wait()
+			switch code := p.ProcessState.ExitCode(); code {
+			case 0:
+				ran++
+			case 7:
+			default:
+				t.Fatalf("round %d: %v exited %d (%v)", round, cmds[i], code, err)
+			}
+		}
+		if ran == 0 {
+			t.Fatalf("round %d: nobody ran", round)
+		}
+		if got := listing(t, root); !valid[got] {
+			t.Fatalf("round %d: the root is not what any one run leaves:\n%s", round, got)
+		}
+	}
+}
