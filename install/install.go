@@ -75,6 +75,7 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 		p.planRemoveOldHelper,
 		func() error { return p.planLinks(u) },
 		func() error { return p.planPath(u) },
+		func() error { return p.planSetupHandover(u) },
 		func() error { return p.planSocket(u) },
 		p.planHosts,
 		p.planHelper,

@@ -18,6 +18,7 @@ type Component struct {
 type StatusReport struct {
 	Installed bool   `json:"installed"`
 	User      string `json:"user,omitempty"`
+	Mode      string `json:"mode,omitempty"` // "user": set up by the user alone (installer setup)
 	// PrivilegedPorts says the profile has the helper installed.
 	PrivilegedPorts bool        `json:"privilegedPorts,omitempty"`
 	Components      []Component `json:"components"`

@@ -76,6 +76,7 @@ func NewApp(deps Deps) *cli.App {
 			planCommand(deps),
 			uninstallCommand(deps),
 			statusCommand(deps),
+			setupCommand(deps),
 			portsCommand(deps),
 			jamfCommand(deps),
 			mdmCommand(deps),

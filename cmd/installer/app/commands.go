@@ -250,6 +250,9 @@ func runUninstall(c *cli.Context, deps Deps) error {
 		return err
 	}
 	opts := install.Options{Product: d, DryRun: boolean(c, "dry-run")}
+	if handled, err := runUserUninstall(c, deps, d, opts.DryRun); handled {
+		return err // after `installer setup`: the user's own uninstall
+	}
 	s, err := newSession(c, deps, d, opts.DryRun)
 	if err != nil {
 		return err

@@ -34,12 +34,15 @@ func runStatus(c *cli.Context, deps Deps) error {
 	if err != nil {
 		return err
 	}
-	s, err := newSession(c, deps, d, true)
-	if err != nil {
-		return err
+	rep, err := userModeStatus(c, deps, d) // after `installer setup` alone
+	var s *session
+	if rep == nil && err == nil {
+		if s, err = newSession(c, deps, d, true); err != nil {
+			return err
+		}
+		defer s.close()
+		rep, err = install.Status(s.env, d)
 	}
-	defer s.close()
-	rep, err := install.Status(s.env, d)
 	if err != nil {
 		if format == "jamf" || format == "intune" {
 			// The inventory records the value; the exit code would make
@@ -49,7 +52,7 @@ func runStatus(c *cli.Context, deps Deps) error {
 		}
 		return err
 	}
-	if rep.Installed && rep.PrivilegedPorts && s.env.Live {
+	if rep.Installed && rep.PrivilegedPorts && s != nil && s.env.Live {
 		// Live, the helper must also answer.
 		cl, err := helperClient(c)
 		if err == nil {
@@ -129,7 +132,11 @@ func printStatus(deps Deps, rep *install.StatusReport, kind install.Kind) {
 		fmt.Fprintln(w, "not installed")
 		return
 	}
-	fmt.Fprintf(w, "%s (user %s)\n", stateWord(kind), rep.User)
+	mode := ""
+	if rep.Mode == "user" {
+		mode = ": user mode (no admin)"
+	}
+	fmt.Fprintf(w, "%s (user %s)%s\n", stateWord(kind), rep.User, mode)
 	for _, c := range rep.Components {
 		switch {
 		case c.OK:
