@@ -40,6 +40,7 @@ const (
 	CmdPolicyGet Command = 0x42
 	CmdPolicySet Command = 0x43
 	CmdUninstall Command = 0x44
+	CmdTrace     Command = 0x45
 )
 
 func (c Command) String() string {
@@ -56,6 +57,8 @@ func (c Command) String() string {
 		return "policy-set"
 	case CmdUninstall:
 		return "uninstall"
+	case CmdTrace:
+		return "trace"
 	}
 	return fmt.Sprintf("command-%d", byte(c))
 }
@@ -157,6 +160,8 @@ type Request struct {
 	Proto Proto
 	// CmdPolicySet.
 	Payload []byte
+	// CmdTrace: seconds to sample, 0 for DefaultTraceSeconds.
+	TraceSeconds uint8
 }
 
 // Marshal encodes the command frame (command byte included).
@@ -186,6 +191,11 @@ func (r Request) Marshal() ([]byte, error) {
 		}
 		b = binary.LittleEndian.AppendUint32(b, uint32(len(r.Payload)))
 		b = append(b, r.Payload...)
+	case CmdTrace:
+		if r.TraceSeconds > MaxTraceSeconds {
+			return nil, fmt.Errorf("trace of %d s: %w (%d s)", r.TraceSeconds, ErrTooLarge, MaxTraceSeconds)
+		}
+		b = append(b, r.TraceSeconds)
 	case CmdVersion, CmdPolicyGet, CmdUninstall:
 	default:
 		return nil, fmt.Errorf("%w %d", ErrUnknownCommand, byte(r.Command))
@@ -242,6 +252,15 @@ func ReadBody(r io.Reader, c Command) (Request, error) {
 		if _, err := io.ReadFull(r, req.Payload); err != nil {
 			return Request{}, fmt.Errorf("reading policy: %w", err)
 		}
+	case CmdTrace:
+		var n [1]byte
+		if _, err := io.ReadFull(r, n[:]); err != nil {
+			return Request{}, fmt.Errorf("reading trace length: %w", err)
+		}
+		if n[0] > MaxTraceSeconds {
+			return Request{}, fmt.Errorf("trace of %d s: %w (%d s)", n[0], ErrTooLarge, MaxTraceSeconds)
+		}
+		req.TraceSeconds = n[0]
 	case CmdVersion, CmdPolicyGet, CmdUninstall:
 	default:
 		return Request{}, fmt.Errorf("%w %d", ErrUnknownCommand, byte(c))

@@ -43,6 +43,12 @@ type Config struct {
 	Product   string        // reported by the version command
 	Version   string        // reported by the version command
 	Commit    string        // 40-character commit id sent in the hello
+	// Trace takes a performance trace for the trace command; nil means
+	// PlatformTrace("") (spindump on macOS, refused elsewhere).
+	Trace TraceFunc
+	// TraceDir is where each trace's private directory is made ("" is
+	// os.TempDir()).
+	TraceDir string
 }
 
 // VersionInfo is the body of a version reply (JSON).
@@ -69,6 +75,10 @@ type Server struct {
 
 	uninstalled chan struct{}
 	once        sync.Once
+
+	ctx       context.Context // Serve's, for the long-running trace command
+	traceMu   sync.Mutex      // one trace at a time; guards lastTrace
+	lastTrace time.Time       // the user's last trace
 }
 
 // NewServer creates the listening socket (see createSocket) and returns a
@@ -110,6 +120,7 @@ func (s *Server) Close() error { return s.ln.Close() }
 // connections still open and waits for their handlers. After an uninstall
 // it runs the Uninstaller's Bootout and returns ErrUninstalled.
 func (s *Server) Serve(ctx context.Context) error {
+	s.ctx = ctx
 	stop := make(chan struct{})
 	go func() {
 		select {
@@ -250,6 +261,8 @@ func (s *Server) handle(c *net.UnixConn) {
 		s.policySet(c, req, uid == 0, log)
 	case CmdUninstall:
 		s.uninstall(c, log)
+	case CmdTrace:
+		s.trace(c, req, uid == 0, log)
 	}
 	drain(c, r, padding(req))
 }
@@ -259,7 +272,7 @@ func (s *Server) handle(c *net.UnixConn) {
 func (s *Server) reply(c *net.UnixConn, cmd Command, st Status, body string) {
 	b := MarshalStatus(st)
 	switch cmd {
-	case CmdVersion, CmdPolicyGet, CmdPolicySet, CmdUninstall:
+	case CmdVersion, CmdPolicyGet, CmdPolicySet, CmdUninstall, CmdTrace:
 		b = MarshalReply(st, []byte(body))
 	}
 	c.Write(b)
@@ -302,6 +315,8 @@ func padding(req Request) int {
 		n += 19
 	case CmdPolicySet:
 		n += 4 + len(req.Payload)
+	case CmdTrace:
+		n++
 	}
 	return max(0, VpnkitPadTo-n)
 }

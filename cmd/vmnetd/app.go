@@ -190,6 +190,7 @@ func run(c *cli.Context, stderr io.Writer) error {
 		Product:   o.desc.Name,
 		Version:   version(),
 		Commit:    commit(),
+		Trace:     helper.PlatformTrace(o.desc.AppBundle),
 	})
 	if err != nil {
 		return err
