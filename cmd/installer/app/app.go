@@ -81,6 +81,7 @@ func NewApp(deps Deps) *cli.App {
 			jamfCommand(deps),
 			mdmCommand(deps),
 			policyCommand(deps),
+			diagnoseCommand(deps),
 			versionCommand(deps),
 		},
 	}

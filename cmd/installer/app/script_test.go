@@ -33,6 +33,7 @@ import (
 //   - INSTALLER_TEST_LIVE_ROOT: treat this root as the live system (so the
 //     live code path runs without touching the machine);
 //   - INSTALLER_TEST_LAUNCHCTL_LOG: where the launchctl recorder writes;
+//   - INSTALLER_TEST_LAUNCHCTL_HANG=1: launchctl print never answers;
 //   - INSTALLER_TEST_NOW: a fixed RFC 3339 time, for stable profiles;
 //   - INSTALLER_TEST_LOCK_WAIT: how long to wait for the lock;
 //   - INSTALLER_TEST_SLOW_OP: a delay before every mutating operation.
@@ -61,6 +62,9 @@ func testDeps() Deps {
 				if f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
 					rec.Out = f
 				}
+			}
+			if os.Getenv("INSTALLER_TEST_LAUNCHCTL_HANG") == "1" {
+				return hangingPrint{rec}, nil
 			}
 			return rec, nil
 		}
