@@ -100,8 +100,8 @@ type Bundle struct {
 	Files    []File
 }
 
-// Run collects the bundle. It fails only when the run itself cannot
-// proceed; every source's failure is in the manifest.
+// Run collects the bundle. It does not fail: a source that cannot be
+// collected is in the manifest's notCollected list, with why.
 func Run(ctx context.Context, cfg Config) *Bundle {
 	env := *cfg.Env
 	d := cfg.Product
@@ -132,7 +132,7 @@ func Run(ctx context.Context, cfg Config) *Bundle {
 		ms := r.elapsed.Milliseconds()
 		if r.err != nil {
 			m.NotCollected = append(m.NotCollected, Missing{Name: src.File, Source: src.What, Kind: kindOf(r.err),
-				Reason: red.RedactString(reason(r.err)), ElapsedMS: ms})
+				Reason: red.RedactString(reason(r.err, env.Euid)), ElapsedMS: ms})
 			continue
 		}
 		data, n := red.Redact(r.data)
@@ -146,14 +146,14 @@ func Run(ctx context.Context, cfg Config) *Bundle {
 
 // reason words an error for the manifest, with what to do where a person
 // can act.
-func reason(err error) string {
+func reason(err error, euid int) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) && errors.Is(err, fs.ErrNotExist) {
 		return "no such file"
 	}
 	msg := strings.Join(strings.Fields(err.Error()), " ")
 	var skip *Skip
-	if !errors.As(err, &skip) && errors.Is(err, fs.ErrPermission) && os.Geteuid() != 0 {
+	if !errors.As(err, &skip) && errors.Is(err, fs.ErrPermission) && euid != 0 {
 		msg += "; run as root (sudo installer diagnose) to include it"
 	}
 	return msg
