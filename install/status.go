@@ -19,6 +19,9 @@ type StatusReport struct {
 	Installed bool   `json:"installed"`
 	User      string `json:"user,omitempty"`
 	Mode      string `json:"mode,omitempty"` // "user": set up by the user alone (installer setup)
+	// Offline is set for a root that is not the running system: its jobs
+	// start at its next boot, so nothing there is running.
+	Offline bool `json:"offline,omitempty"`
 	// PrivilegedPorts says the profile has the helper installed.
 	PrivilegedPorts bool        `json:"privilegedPorts,omitempty"`
 	Components      []Component `json:"components"`
@@ -59,7 +62,7 @@ func Status(env *Env, d product.Descriptor) (*StatusReport, error) {
 	if prof == nil {
 		return &StatusReport{Components: []Component{}}, nil
 	}
-	rep := &StatusReport{Installed: true, User: prof.User, PrivilegedPorts: prof.PrivilegedPorts}
+	rep := &StatusReport{Installed: true, User: prof.User, PrivilegedPorts: prof.PrivilegedPorts, Offline: !env.Live}
 	opts := OptionsFromProfile(prof, d)
 	if err := checkProduct(env, opts); err != nil {
 		rep.Components = append(rep.Components, Component{Name: "app", Detail: err.Error()})

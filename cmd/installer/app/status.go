@@ -147,6 +147,9 @@ func printStatus(deps Deps, rep *install.StatusReport, kind install.Kind) {
 			fmt.Fprintf(w, "drift  %s: %s\n", c.Name, strings.Join(c.Drift, "; "))
 		}
 	}
+	if rep.Offline {
+		fmt.Fprintln(w, "offline: installed, not running (launchd starts the jobs at the image's next boot)")
+	}
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
