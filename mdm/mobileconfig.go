@@ -19,7 +19,7 @@ const MCXPayloadType = "com.apple.ManagedClient.preferences"
 // the plist keys. Fields are sorted by name to match the output, which
 // the encoder sorts.
 type profile struct {
-	PayloadContent      []settingsPayload
+	PayloadContent      []map[string]any
 	PayloadDisplayName  string
 	PayloadIdentifier   string
 	PayloadOrganization string `plist:",omitempty"`
@@ -46,19 +46,18 @@ type mcxSettings struct {
 	Settings map[string]any `plist:"mcx_preference_settings"`
 }
 
-// MobileConfig returns a .mobileconfig (XML plist) that forces settings
-// into the managed-preferences domain: one Custom Settings payload
-// (MCXPayloadType) at device ("System") scope. Settings are checked as
+// MobileConfig returns a .mobileconfig (XML plist) that delivers settings
+// to the managed-preferences domain: one custom-settings payload whose
+// PayloadType is the domain and whose other keys are the settings (SPEC.md
+// §5), at device ("System") scope. Settings are checked as
 // Load checks them — known keys, right types and values — since a profile
 // every Mac would refuse at install time is worse than no profile. The
 // identifiers are fixed per domain, so a new version replaces the old
 // profile; the UUIDs are derived from the whole input, so the same input
 // gives the same bytes and any change gives new UUIDs.
-//
-// SPEC §5 words the payload as one "whose PayloadType is the domain",
-// the other Custom Settings form. macOS writes either to the same
-// managed-preferences file, and SettingsFromMobileConfig reads both; this
-// writes the long-standing managed-client form (as mcxToProfile does).
+// SettingsFromMobileConfig also reads the older managed-client form
+// (MCXPayloadType with Forced mcx_preference_settings), which macOS writes
+// to the same file.
 func MobileConfig(domain, displayName, org string, settings map[string]any) ([]byte, error) {
 	if err := checkDomain(domain); err != nil {
 		return nil, fmt.Errorf("mobileconfig: %w", err)
@@ -88,15 +87,18 @@ func MobileConfig(domain, displayName, org string, settings map[string]any) ([]b
 		displayName = domain + " settings"
 	}
 	seed := []string{domain, displayName, org, string(canon)}
+	payload := map[string]any{
+		"PayloadDisplayName": displayName,
+		"PayloadIdentifier":  domain + ".settings",
+		"PayloadType":        domain,
+		"PayloadUUID":        contentUUID("payload", seed...),
+		"PayloadVersion":     1,
+	}
+	for k, v := range norm {
+		payload[k] = v
+	}
 	doc := profile{
-		PayloadContent: []settingsPayload{{
-			PayloadContent:     map[string]mcxDomain{domain: {Forced: []mcxSettings{{Settings: norm}}}},
-			PayloadDisplayName: displayName,
-			PayloadIdentifier:  domain + ".settings",
-			PayloadType:        MCXPayloadType,
-			PayloadUUID:        contentUUID("payload", seed...),
-			PayloadVersion:     1,
-		}},
+		PayloadContent:      []map[string]any{payload},
 		PayloadDisplayName:  displayName,
 		PayloadIdentifier:   domain,
 		PayloadOrganization: org,

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -55,7 +56,7 @@ func TestMobileConfigLayout(t *testing.T) {
 	wantInner := map[string]any{
 		"PayloadDisplayName": "Docker installer",
 		"PayloadIdentifier":  domain + ".settings",
-		"PayloadType":        "com.apple.ManagedClient.preferences",
+		"PayloadType":        domain,
 		"PayloadVersion":     uint64(1),
 	}
 	for k, v := range wantInner {
@@ -66,10 +67,15 @@ func TestMobileConfigLayout(t *testing.T) {
 	if u, _ := pl["PayloadUUID"].(string); !uuidRE.MatchString(u) || u == top["PayloadUUID"] {
 		t.Errorf("payload PayloadUUID %q: not a UUID, or the profile's own", u)
 	}
-	settings := pl["PayloadContent"].(map[string]any)[domain].(map[string]any)["Forced"].([]any)[0].(map[string]any)["mcx_preference_settings"]
+	settings := map[string]any{}
+	for k, v := range pl {
+		if !strings.HasPrefix(k, "Payload") {
+			settings[k] = v
+		}
+	}
 	wantSettings := map[string]any{"User": "@console", "Kubernetes": true, "AllowedOrgs": []any{"acme"}, "CLILocation": "user"}
 	if !reflect.DeepEqual(settings, wantSettings) {
-		t.Errorf("mcx_preference_settings = %#v\nwant %#v", settings, wantSettings)
+		t.Errorf("payload settings = %#v\nwant %#v", settings, wantSettings)
 	}
 }
 
@@ -275,7 +281,7 @@ json.dump({
     "inner": sorted(inner.keys()),
     "type": p["PayloadType"], "innerType": inner["PayloadType"], "scope": p["PayloadScope"],
     "version": p["PayloadVersion"], "innerVersion": inner["PayloadVersion"],
-    "settings": inner["PayloadContent"][sys.argv[1]]["Forced"][0]["mcx_preference_settings"],
+    "settings": {k: v for k, v in inner.items() if not k.startswith("Payload")},
 }, sys.stdout)
 `
 	cmd := exec.Command(py, "-c", script, domain)
@@ -294,11 +300,16 @@ json.dump({
 		t.Fatal(err)
 	}
 	wantTop := []string{"PayloadContent", "PayloadDisplayName", "PayloadIdentifier", "PayloadOrganization", "PayloadScope", "PayloadType", "PayloadUUID", "PayloadVersion"}
-	wantInner := []string{"PayloadContent", "PayloadDisplayName", "PayloadIdentifier", "PayloadType", "PayloadUUID", "PayloadVersion"}
+	var wantInner []string
+	for k := range everything {
+		wantInner = append(wantInner, k)
+	}
+	wantInner = append(wantInner, "PayloadDisplayName", "PayloadIdentifier", "PayloadType", "PayloadUUID", "PayloadVersion")
+	sort.Strings(wantInner)
 	if !reflect.DeepEqual(got.Top, wantTop) || !reflect.DeepEqual(got.Inner, wantInner) {
 		t.Errorf("keys: top %q, payload %q", got.Top, got.Inner)
 	}
-	if got.Type != "Configuration" || got.InnerType != MCXPayloadType || got.Scope != "System" || got.Version != 1 || got.InnerVersion != 1 {
+	if got.Type != "Configuration" || got.InnerType != domain || got.Scope != "System" || got.Version != 1 || got.InnerVersion != 1 {
 		t.Errorf("plistlib read %+v", got)
 	}
 	if got.Settings["Kubernetes"] != true || got.Settings["AdminSettings"] != everything["AdminSettings"] || len(got.Settings) != len(everything) {
