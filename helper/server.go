@@ -113,7 +113,7 @@ func NewServer(cfg Config) (*Server, error) {
 }
 
 // Close removes the socket of a Server whose Serve was never called.
-func (s *Server) Close() error { return s.ln.Close() }
+func (s *Server) Close() error { return closeSocket(s.ln, s.cfg.Socket) }
 
 // Serve answers connections until ctx is done or an uninstall request was
 // served. It then closes the listener (removing the socket), drops the
@@ -128,12 +128,12 @@ func (s *Server) Serve(ctx context.Context) error {
 		case <-s.uninstalled:
 		case <-stop:
 		}
-		s.ln.Close()
+		closeSocket(s.ln, s.cfg.Socket)
 	}()
 	s.log.Info("vmnetd listening", zap.String("socket", s.cfg.Socket), zap.Int("allowed_uid", s.cfg.UID))
 	err := s.acceptLoop(ctx)
 	close(stop)
-	s.ln.Close()
+	closeSocket(s.ln, s.cfg.Socket)
 	s.mu.Lock()
 	for c := range s.conns {
 		c.Close()

@@ -30,25 +30,48 @@ func createSocket(path string, uid int) (*net.UnixListener, error) {
 	if err := removeStale(path); err != nil {
 		return nil, err
 	}
+	// Bound under a temporary name, given its mode and owner, then renamed
+	// into place: a client never finds the socket before its owner can
+	// connect. The directory is root's alone (checked above), so the
+	// names still refer to the socket we just bound.
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	_ = os.Remove(tmp)
 	umaskMu.Lock()
 	old := unix.Umask(0o177)
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: tmp, Net: "unix"})
 	unix.Umask(old)
 	umaskMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("creating socket: %w", err)
 	}
-	// The directory is root's alone (checked above), so the path still
-	// names the socket we just bound.
-	if err := os.Chmod(path, 0o600); err != nil {
+	fail := func(what string, err error) (*net.UnixListener, error) {
 		ln.Close()
-		return nil, fmt.Errorf("socket mode: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if err := os.Lchown(path, uid, 0); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("socket owner: %w", err)
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return fail("socket mode", err)
 	}
+	if err := os.Lchown(tmp, uid, 0); err != nil {
+		return fail("socket owner", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fail("socket name", err)
+	}
+	// The server removes the socket under its final name (closeSocket).
+	ln.SetUnlinkOnClose(false)
 	return ln, nil
+}
+
+// closeSocket closes the listener and removes its socket, once, and only
+// if what is at path is still a socket.
+func closeSocket(ln *net.UnixListener, path string) error {
+	err := ln.Close()
+	if err == nil {
+		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSocket != 0 {
+			_ = os.Remove(path)
+		}
+	}
+	return err
 }
 
 // removeStale removes a socket left by a vmnetd that died, but never a
