@@ -162,7 +162,11 @@ func (p *planner) planProfile(u users.User, old *Profile, oldBytes []byte) (*Pro
 // planLeftovers undoes what an earlier run made that this run no longer
 // wants (links in the other location, a PATH block, the socket link...):
 // every old receipt item not in the new receipt, deepest first.
-func (p *planner) planLeftovers() error {
+func (p *planner) planLeftovers() error { return p.planLeftoversWith(p.planUndoItem) }
+
+// planLeftoversWith plans undo for every old receipt item that is not in
+// this run's receipt, deepest first.
+func (p *planner) planLeftoversWith(undo func(Item) error) error {
 	if p.old == nil {
 		return nil
 	}
@@ -172,12 +176,10 @@ func (p *planner) planLeftovers() error {
 	}
 	old := canonical(p.old.Receipt)
 	for i := len(old) - 1; i >= 0; i-- {
-		it := old[i]
-		if keep[it.Kind+"\x00"+it.Path] {
-			continue
-		}
-		if err := p.planUndoItem(it); err != nil {
-			return err
+		if !keep[old[i].Kind+"\x00"+old[i].Path] {
+			if err := undo(old[i]); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -165,22 +165,7 @@ func (p *planner) checkInHome(u users.User, q string) error {
 // longer wants (PATH blocks after --path-edit=none, a tool gone from the
 // app), deepest first.
 func (p *planner) planSetupLeftovers(u users.User) error {
-	if p.old == nil {
-		return nil
-	}
-	keep := map[string]bool{}
-	for _, it := range p.receipt {
-		keep[it.Kind+"\x00"+it.Path] = true
-	}
-	old := canonical(p.old.Receipt)
-	for i := len(old) - 1; i >= 0; i-- {
-		if !keep[old[i].Kind+"\x00"+old[i].Path] {
-			if err := p.undoSetupItem(old[i], u); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return p.planLeftoversWith(func(it Item) error { return p.undoSetupItem(it, u) })
 }
 
 // undoSetupItem plans the removal of one item setup made, as far as it is
@@ -294,15 +279,6 @@ func SetupStatus(env *Env, so SetupOptions) (*StatusReport, error) {
 		return nil, err
 	}
 	rep.Notes = append(rep.Notes, p.notes...)
-	for _, step := range setupSteps {
-		c := Component{Name: step, OK: true}
-		for _, op := range p.ops {
-			if op.Step == step {
-				c.OK = false
-				c.Drift = append(c.Drift, op.String())
-			}
-		}
-		rep.Components = append(rep.Components, c)
-	}
+	rep.Components = components(setupSteps, p.ops)
 	return rep, nil
 }

@@ -81,17 +81,24 @@ func Status(env *Env, d product.Descriptor) (*StatusReport, error) {
 		return nil, err
 	}
 	rep.Notes = res.Notes
-	for _, step := range statusSteps {
+	rep.Components = components(statusSteps, res.Ops)
+	return rep, nil
+}
+
+// components has one line per step: OK, or the ops a run would perform.
+func components(steps []string, ops []Op) []Component {
+	out := make([]Component, 0, len(steps))
+	for _, step := range steps {
 		c := Component{Name: step, OK: true}
-		for _, op := range res.Ops {
+		for _, op := range ops {
 			if op.Step == step {
 				c.OK = false
 				c.Drift = append(c.Drift, op.String())
 			}
 		}
-		rep.Components = append(rep.Components, c)
+		out = append(out, c)
 	}
-	return rep, nil
+	return out
 }
 
 // MarkDrift records that a component found healthy on disk is not healthy
