@@ -1,10 +1,8 @@
 package install
 
 import (
-	"bytes"
 	"fmt"
 	"path"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -74,7 +72,9 @@ func recordOf(env *Env, c Caller) (users.User, bool) {
 	}
 	names := append([]string{}, c.Names...)
 	if !env.Live {
-		names = append(names, offlineNamesOf(env, c.UID)...)
+		if n, err := users.OfflineNameOf(env.FS, c.UID); err == nil {
+			names = append(names, n)
+		}
 	}
 	seen := map[string]bool{}
 	for _, n := range names {
@@ -91,28 +91,4 @@ func recordOf(env *Env, c Caller) (users.User, bool) {
 		}
 	}
 	return users.User{}, false
-}
-
-// offlineNamesOf lists names an image may know uid by: its dslocal
-// records (people's, not the _system ones) and its passwd lines with that
-// uid. Unreadable databases give nothing.
-func offlineNamesOf(env *Env, uid int) []string {
-	var names []string
-	ents, err := env.FS.ReadDir("/var/db/dslocal/nodes/Default/users")
-	if err == nil {
-		for _, e := range ents {
-			if n, ok := strings.CutSuffix(e.Name(), ".plist"); ok && !strings.HasPrefix(n, "_") {
-				names = append(names, n)
-			}
-		}
-	}
-	if data, err := env.FS.ReadFile("/etc/passwd"); err == nil {
-		for _, line := range bytes.Split(data, []byte("\n")) {
-			f := strings.Split(string(line), ":")
-			if len(f) == 7 && f[2] == strconv.Itoa(uid) {
-				names = append(names, f[0])
-			}
-		}
-	}
-	return names
 }
