@@ -315,6 +315,7 @@ func cmdRefused(ts *testscript.TestScript, neg bool, args []string) {
 		argv = append(argv, "--root="+root)
 	}
 	cmd := exec.Command("installer", argv...)
+	cmd.Dir = ts.Getenv("WORK")
 	cmd.Env = append(os.Environ(), "NO_COLOR=1", "INSTALLER_TEST_NOW="+ts.Getenv("INSTALLER_TEST_NOW"))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
