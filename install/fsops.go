@@ -140,6 +140,10 @@ func (p *planner) ensureDir(step, dir string, o owner, perm fs.FileMode) error {
 		}
 	}
 	p.receipt = append(p.receipt, carried...)
+	if _, ours := p.oldItem("dir", dir); ours && !contains(missing, dir) {
+		// Ours already: put back an owner or mode someone changed.
+		p.fixOwnerMode(step, dir, o, perm)
+	}
 	for i := len(missing) - 1; i >= 0; i-- {
 		d := missing[i]
 		if p.hasItem("dir", d) {
@@ -438,4 +442,35 @@ func encodePlist(v any) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// fixOwnerMode plans a chown (and, for dirs, a chmod) of something the
+// installer made whose owner or mode is no longer what it made it with;
+// nothing when they are right, so a second run keeps every ctime.
+func (p *planner) fixOwnerMode(step, fp string, o owner, perm fs.FileMode) {
+	if !p.env.applyOwnership() {
+		return
+	}
+	fsys := p.fsFor(fp)
+	fi, err := fsys.Lstat(fp)
+	if err != nil {
+		return
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return
+	}
+	uid, gid := int(st.Uid), int(st.Gid)
+	if uid != o.uid || gid != o.gid {
+		p.add(Op{Step: step, Action: "chown", Path: fp, Owner: o.name, Detail: fmt.Sprintf("was uid %d:gid %d", uid, gid),
+			Do:   func() error { return fsys.Lchown(fp, o.uid, o.gid) },
+			Undo: func() error { return fsys.Lchown(fp, uid, gid) },
+		})
+	}
+	if old := fi.Mode().Perm(); fi.IsDir() && old != perm {
+		p.add(Op{Step: step, Action: "chmod", Path: fp, Mode: fmt.Sprintf("%04o", perm), Detail: fmt.Sprintf("was %04o", old),
+			Do:   func() error { return fsys.Chmod(fp, perm) },
+			Undo: func() error { return fsys.Chmod(fp, old) },
+		})
+	}
 }

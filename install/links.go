@@ -114,6 +114,7 @@ func (p *planner) planLinks(u users.User) error {
 		case symlinks.Keep:
 			if inReceipt {
 				p.receipt = append(p.receipt, old)
+				p.fixOwnerMode(step, lp, o, 0)
 			}
 		case symlinks.Remove:
 			// Ours (in the receipt): removed with the old receipt's
