@@ -203,47 +203,73 @@ func readHello(conn *clientConn) error {
 	return nil
 }
 
-// readBindReply reads the server's hello, then the 8-byte status and the
-// fd that comes with it, with recvmsg only, so one read can take both when
-// they are there. Any fd beyond the one the protocol allows is closed,
-// never leaked.
-func readBindReply(conn *clientConn) (Status, int, error) {
-	var buf [HelloSize + 8]byte
-	oob := make([]byte, syscall.CmsgSpace(4*4))
-	got, fd := 0, -1
-	fail := func(err error) (Status, int, error) {
-		if fd >= 0 {
-			syscall.Close(fd)
-		}
-		return 0, -1, err
-	}
-	for got < len(buf) {
-		n, oobn, flags, _, err := conn.ReadMsgUnix(buf[got:], oob)
+// fdReader reads with recvmsg only, so a descriptor that comes with the
+// bytes is never dropped by a plain read; it keeps the first descriptor
+// and closes (and reports) any other, never leaking one.
+type fdReader struct {
+	conn *clientConn
+	oob  []byte
+	fd   int
+}
+
+func newFDReader(conn *clientConn) *fdReader {
+	return &fdReader{conn: conn, oob: make([]byte, syscall.CmsgSpace(4*4)), fd: -1}
+}
+
+// readFull fills dst.
+func (r *fdReader) readFull(dst []byte) error {
+	for got := 0; got < len(dst); {
+		n, oobn, flags, _, err := r.conn.ReadMsgUnix(dst[got:], r.oob)
 		if oobn > 0 {
-			fds, perr := parseRights(oob[:oobn])
+			fds, perr := parseRights(r.oob[:oobn])
 			for _, f := range fds {
-				if fd < 0 {
-					fd = f
+				if r.fd < 0 {
+					r.fd = f
 				} else {
 					syscall.Close(f)
 					perr = errors.New("vmnetd sent more than one file descriptor")
 				}
 			}
 			if perr != nil {
-				return fail(perr)
+				return perr
 			}
 		}
 		if flags&syscall.MSG_CTRUNC != 0 {
-			return fail(errors.New("vmnetd sent more file descriptors than expected"))
+			return errors.New("vmnetd sent more file descriptors than expected")
 		}
 		if err != nil {
-			return fail(fmt.Errorf("reading vmnetd's reply: %w", err))
+			return fmt.Errorf("reading vmnetd's reply: %w", err)
 		}
 		if n == 0 {
-			return fail(errors.New("reading vmnetd's reply: connection closed"))
+			return errors.New("reading vmnetd's reply: connection closed")
 		}
 		got += n
 	}
+	return nil
+}
+
+// closeFD drops the descriptor, if any.
+func (r *fdReader) closeFD() {
+	if r.fd >= 0 {
+		syscall.Close(r.fd)
+		r.fd = -1
+	}
+}
+
+// readBindReply reads the server's hello, then the 8-byte status and the
+// fd that comes with it, with recvmsg only, so one read can take both when
+// they are there.
+func readBindReply(conn *clientConn) (Status, int, error) {
+	var buf [HelloSize + 8]byte
+	r := newFDReader(conn)
+	fail := func(err error) (Status, int, error) {
+		r.closeFD()
+		return 0, -1, err
+	}
+	if err := r.readFull(buf[:]); err != nil {
+		return fail(err)
+	}
+	fd := r.fd
 	if _, err := ParseHello(buf[:HelloSize]); err != nil {
 		return fail(fmt.Errorf("vmnetd handshake: %w", err))
 	}

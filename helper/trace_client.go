@@ -52,46 +52,12 @@ func (c Client) Trace(ctx context.Context, seconds int) (*os.File, TraceInfo, er
 // any other is closed.
 func readReplyWithFD(conn *clientConn) (Status, []byte, int, error) {
 	buf := make([]byte, HelloSize+12)
-	oob := make([]byte, syscall.CmsgSpace(4*4))
-	fd := -1
+	r := newFDReader(conn)
 	fail := func(err error) (Status, []byte, int, error) {
-		if fd >= 0 {
-			syscall.Close(fd)
-		}
+		r.closeFD()
 		return 0, nil, -1, err
 	}
-	got := 0
-	read := func(dst []byte) error {
-		for got < len(dst) {
-			n, oobn, flags, _, err := conn.ReadMsgUnix(dst[got:], oob)
-			if oobn > 0 {
-				fds, perr := parseRights(oob[:oobn])
-				for _, f := range fds {
-					if fd < 0 {
-						fd = f
-					} else {
-						syscall.Close(f)
-						perr = errors.New("vmnetd sent more than one file descriptor")
-					}
-				}
-				if perr != nil {
-					return perr
-				}
-			}
-			if flags&syscall.MSG_CTRUNC != 0 {
-				return errors.New("vmnetd sent more file descriptors than expected")
-			}
-			if err != nil {
-				return fmt.Errorf("reading vmnetd's reply: %w", err)
-			}
-			if n == 0 {
-				return errors.New("reading vmnetd's reply: connection closed")
-			}
-			got += n
-		}
-		return nil
-	}
-	if err := read(buf); err != nil {
+	if err := r.readFull(buf); err != nil {
 		return fail(err)
 	}
 	if _, err := ParseHello(buf[:HelloSize]); err != nil {
@@ -103,10 +69,10 @@ func readReplyWithFD(conn *clientConn) (Status, []byte, int, error) {
 		return fail(fmt.Errorf("reply body of %d bytes: %w (%d)", n, ErrTooLarge, MaxReplyBody))
 	}
 	body := make([]byte, n)
-	got = 0
-	if err := read(body); err != nil {
+	if err := r.readFull(body); err != nil {
 		return fail(err)
 	}
+	fd := r.fd
 	switch {
 	case st == StatusOK && fd < 0:
 		return fail(errors.New("vmnetd reported success but sent no descriptor"))
