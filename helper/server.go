@@ -75,6 +75,7 @@ type Server struct {
 
 	uninstalled chan struct{}
 	once        sync.Once
+	closeOnce   sync.Once
 
 	ctx       context.Context // Serve's, for the long-running trace command
 	traceMu   sync.Mutex      // one trace at a time; guards lastTrace
@@ -113,7 +114,11 @@ func NewServer(cfg Config) (*Server, error) {
 }
 
 // Close removes the socket of a Server whose Serve was never called.
-func (s *Server) Close() error { return closeSocket(s.ln, s.cfg.Socket) }
+func (s *Server) Close() error {
+	var err error
+	s.closeOnce.Do(func() { err = closeSocket(s.ln, s.cfg.Socket) })
+	return err
+}
 
 // Serve answers connections until ctx is done or an uninstall request was
 // served. It then closes the listener (removing the socket), drops the
@@ -121,19 +126,21 @@ func (s *Server) Close() error { return closeSocket(s.ln, s.cfg.Socket) }
 // it runs the Uninstaller's Bootout and returns ErrUninstalled.
 func (s *Server) Serve(ctx context.Context) error {
 	s.ctx = ctx
-	stop := make(chan struct{})
+	stop, closed := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(closed)
 		select {
 		case <-ctx.Done():
 		case <-s.uninstalled:
 		case <-stop:
 		}
-		closeSocket(s.ln, s.cfg.Socket)
+		s.Close()
 	}()
 	s.log.Info("vmnetd listening", zap.String("socket", s.cfg.Socket), zap.Int("allowed_uid", s.cfg.UID))
 	err := s.acceptLoop(ctx)
 	close(stop)
-	closeSocket(s.ln, s.cfg.Socket)
+	// The socket is gone before Serve returns, however it was stopped.
+	<-closed
 	s.mu.Lock()
 	for c := range s.conns {
 		c.Close()

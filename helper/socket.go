@@ -62,8 +62,8 @@ func createSocket(path string, uid int) (*net.UnixListener, error) {
 	return ln, nil
 }
 
-// closeSocket closes the listener and removes its socket, once, and only
-// if what is at path is still a socket.
+// closeSocket closes the listener and removes its socket, if what is at
+// path is still a socket (Server.Close calls it once).
 func closeSocket(ln *net.UnixListener, path string) error {
 	err := ln.Close()
 	if err == nil {
