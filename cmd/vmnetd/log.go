@@ -20,7 +20,7 @@ func newLogger(stderr io.Writer, logFile string) (*zap.Logger, func(), error) {
 		EncodeLevel:      zapcore.CapitalLevelEncoder,
 		ConsoleSeparator: " ",
 	}
-	cores := []zapcore.Core{zapcore.NewCore(zapcore.NewConsoleEncoder(cc), zapcore.AddSync(stderr), zapcore.InfoLevel)}
+	cores := []zapcore.Core{zapcore.NewCore(zapcore.NewConsoleEncoder(cc), zapcore.Lock(zapcore.AddSync(stderr)), zapcore.InfoLevel)}
 	closeFn := func() {}
 	if logFile != "" {
 		f, err := os.OpenFile(logFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
@@ -30,7 +30,7 @@ func newLogger(stderr io.Writer, logFile string) (*zap.Logger, func(), error) {
 		jc := zap.NewProductionEncoderConfig()
 		jc.TimeKey = "time"
 		jc.EncodeTime = zapcore.ISO8601TimeEncoder
-		cores = append(cores, zapcore.NewCore(zapcore.NewJSONEncoder(jc), zapcore.AddSync(f), zapcore.DebugLevel))
+		cores = append(cores, zapcore.NewCore(zapcore.NewJSONEncoder(jc), zapcore.Lock(zapcore.AddSync(f)), zapcore.DebugLevel))
 		closeFn = func() { f.Close() }
 	}
 	log := zap.New(zapcore.NewTee(cores...))

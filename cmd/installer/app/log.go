@@ -32,7 +32,7 @@ func newLogger(deps Deps, quiet, verbose bool, logFile io.Writer) *zap.Logger {
 	if deps.IsTerminal(deps.Stderr) && deps.Getenv("NO_COLOR") == "" {
 		cc.EncodeLevel = zapcore.CapitalColorLevelEncoder
 	}
-	var console zapcore.Core = zapcore.NewCore(zapcore.NewConsoleEncoder(cc), zapcore.AddSync(deps.Stderr), level)
+	var console zapcore.Core = zapcore.NewCore(zapcore.NewConsoleEncoder(cc), zapcore.Lock(zapcore.AddSync(deps.Stderr)), level)
 	if !verbose {
 		// People read the message; the fields repeat it for machines.
 		console = messageOnly{console}
@@ -42,7 +42,7 @@ func newLogger(deps Deps, quiet, verbose bool, logFile io.Writer) *zap.Logger {
 		jc := zap.NewProductionEncoderConfig()
 		jc.TimeKey = "time"
 		jc.EncodeTime = zapcore.ISO8601TimeEncoder
-		cores = append(cores, zapcore.NewCore(zapcore.NewJSONEncoder(jc), zapcore.AddSync(logFile), zapcore.DebugLevel))
+		cores = append(cores, zapcore.NewCore(zapcore.NewJSONEncoder(jc), zapcore.Lock(zapcore.AddSync(logFile)), zapcore.DebugLevel))
 	}
 	return zap.New(zapcore.NewTee(cores...))
 }
