@@ -86,3 +86,15 @@ func apply(ops []Op, done func(Op)) error {
 	}
 	return nil
 }
+
+// applyUnlessDry performs a planned run, or, for a dry run, only returns
+// its plan.
+func applyUnlessDry(env *Env, res *Result, dry bool) (*Result, error) {
+	if dry {
+		return res, nil
+	}
+	if err := apply(res.Ops, env.logOp); err != nil {
+		return nil, Errorf(KindFailed, "%w", err)
+	}
+	return res, nil
+}

@@ -54,14 +54,7 @@ func Setup(env *Env, so SetupOptions) (*Result, error) {
 	if err := p.planSetup(so.User, old, oldBytes); err != nil {
 		return nil, err
 	}
-	res := &Result{Ops: p.ops, Notes: p.notes}
-	if so.DryRun {
-		return res, nil
-	}
-	if err := apply(res.Ops, env.logOp); err != nil {
-		return nil, Errorf(KindFailed, "%w", err)
-	}
-	return res, nil
+	return applyUnlessDry(env, &Result{Ops: p.ops, Notes: p.notes}, so.DryRun)
 }
 
 // openSetup makes the planner of a user-mode run: the home opened as a
@@ -224,14 +217,7 @@ func SetupUninstall(env *Env, so SetupOptions) (*Result, error) {
 	if err := p.planUndoSetup(so.User, "profile", items, func(Item) bool { return false }); err != nil {
 		return nil, err
 	}
-	res := &Result{Ops: p.ops, Notes: p.notes}
-	if so.DryRun {
-		return res, nil
-	}
-	if err := apply(res.Ops, env.logOp); err != nil {
-		return nil, Errorf(KindFailed, "%w", err)
-	}
-	return res, nil
+	return applyUnlessDry(env, &Result{Ops: p.ops, Notes: p.notes}, so.DryRun)
 }
 
 // planUndoSetup removes the state file, then every item of setup's

@@ -65,14 +65,7 @@ func Uninstall(env *Env, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	res := &Result{Ops: p.ops, Notes: p.notes}
-	if opts.DryRun {
-		return res, nil
-	}
-	if err := apply(p.ops, env.logOp); err != nil {
-		return nil, Errorf(KindFailed, "%w", err)
-	}
-	return res, nil
+	return applyUnlessDry(env, &Result{Ops: p.ops, Notes: p.notes}, opts.DryRun)
 }
 
 // planUndoItem plans the removal of one receipt item, as far as it is

@@ -59,7 +59,7 @@ func versionCommand(deps Deps) *cli.Command {
 			if boolean(c, "json") {
 				return writeJSON(deps.Stdout, map[string]any{"version": Version, "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH})
 			}
-			fmt.Fprintf(deps.Stdout, "installer %s (%s %s/%s)\n", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprint(deps.Stdout, versionLine())
 			return nil
 		},
 	}

@@ -100,13 +100,7 @@ func versionLine() string {
 
 // statusObject is the object `installer status --json` prints.
 func statusObject(rep *install.StatusReport) any {
-	kind := install.KindOK
-	switch {
-	case !rep.Installed:
-		kind = install.KindNotInstalled
-	case !rep.Healthy():
-		kind = install.KindDrift
-	}
+	kind := statusKind(rep)
 	return struct {
 		*install.StatusReport
 		State    string `json:"state"`

@@ -62,20 +62,10 @@ func runStatus(c *cli.Context, deps Deps) error {
 			}
 		}
 	}
-	kind := install.KindOK
-	switch {
-	case !rep.Installed:
-		kind = install.KindNotInstalled
-	case !rep.Healthy():
-		kind = install.KindDrift
-	}
+	kind := statusKind(rep)
 	switch format {
 	case "json":
-		if err := writeJSON(deps.Stdout, struct {
-			*install.StatusReport
-			State    string `json:"state"`
-			ExitCode int    `json:"exitCode"`
-		}{rep, stateWord(kind), kind.ExitCode()}); err != nil {
+		if err := writeJSON(deps.Stdout, statusObject(rep)); err != nil {
 			return err
 		}
 	case "jamf", "intune":
@@ -88,6 +78,18 @@ func runStatus(c *cli.Context, deps Deps) error {
 		return nil
 	}
 	return &install.Error{Kind: kind, Err: errReportedMark{}}
+}
+
+// statusKind is the exit code a report stands for: healthy, drift, or
+// not installed.
+func statusKind(rep *install.StatusReport) install.Kind {
+	switch {
+	case !rep.Installed:
+		return install.KindNotInstalled
+	case !rep.Healthy():
+		return install.KindDrift
+	}
+	return install.KindOK
 }
 
 func stateWord(k install.Kind) string {
