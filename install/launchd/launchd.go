@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Runner is the part of launchctl the installer uses, always in the system
@@ -30,10 +31,22 @@ type Runner interface {
 	// Disabled reports whether the label is disabled (Login Items, or an
 	// earlier `launchctl disable` / `unload -w`).
 	Disabled(label string) (bool, error)
+	// Disable sets the disabled override again (to undo an Enable).
+	Disable(label string) error
 	// Kickstart restarts a loaded job (`kickstart -k`): ErrNotLoaded if it
 	// is not loaded.
 	Kickstart(label string) error
+	// Rebootstrap is Bootstrap right after a Bootout: launchd may still be
+	// tearing the old job down and answer 5 or 37, so those are retried
+	// for up to RetryFor.
+	Rebootstrap(plistPath string) error
 }
+
+// RetryFor is how long Rebootstrap retries, RetryEvery how often.
+const (
+	RetryFor   = 5 * time.Second
+	RetryEvery = 250 * time.Millisecond
+)
 
 // The launchctl argument vectors, shared by the live runner and the
 // model so that what tests see is what the Mac runs.
@@ -41,6 +54,7 @@ func bootstrapArgs(plistPath string) []string { return []string{"bootstrap", "sy
 func bootoutArgs(label string) []string       { return []string{"bootout", "system/" + label} }
 func printArgs(label string) []string         { return []string{"print", "system/" + label} }
 func enableArgs(label string) []string        { return []string{"enable", "system/" + label} }
+func disableArgs(label string) []string       { return []string{"disable", "system/" + label} }
 func kickstartArgs(label string) []string     { return []string{"kickstart", "-k", "system/" + label} }
 func printDisabledArgs() []string             { return []string{"print-disabled", "system"} }
 
@@ -106,9 +120,19 @@ const launchctl = "/bin/launchctl"
 type Exec func(args []string) (out string, code int, err error)
 
 // NewRunner is the Runner over an Exec: the real launchctl or the Model.
-func NewRunner(x Exec) Runner { return runner{x} }
+// sleep waits between the retries of Rebootstrap (nil: time.Sleep); the
+// model passes its own clock, so that tests stay fast.
+func NewRunner(x Exec, sleep func(time.Duration)) Runner {
+	if sleep == nil {
+		sleep = time.Sleep
+	}
+	return runner{x, sleep}
+}
 
-type runner struct{ exec Exec }
+type runner struct {
+	exec  Exec
+	sleep func(time.Duration)
+}
 
 func (r runner) run(args []string) (string, error) {
 	out, code, err := r.exec(args)
@@ -140,6 +164,21 @@ func (r runner) Print(label string) (string, error) { return r.run(printArgs(lab
 func (r runner) Enable(label string) error {
 	_, err := r.run(enableArgs(label))
 	return err
+}
+
+func (r runner) Disable(label string) error {
+	_, err := r.run(disableArgs(label))
+	return err
+}
+
+func (r runner) Rebootstrap(plistPath string) error {
+	for waited := time.Duration(0); ; waited += RetryEvery {
+		err := r.Bootstrap(plistPath)
+		if !errors.Is(err, ErrLoaded) || waited >= RetryFor {
+			return err
+		}
+		r.sleep(RetryEvery)
+	}
 }
 
 func (r runner) Kickstart(label string) error {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"howett.net/plist"
 )
@@ -172,5 +173,39 @@ func TestModel(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "launchctl bootout system/com.docker.vmnetd\n  exit 113: Boot-out failed: 113: Could not find specified service\n") {
 		t.Fatalf("log:\n%s", log.String())
+	}
+}
+
+func TestRebootstrapWaitsForTeardown(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the model refuses a plist not owned by root")
+	}
+	for _, tc := range []struct {
+		settle time.Duration
+		ok     bool
+	}{{0, true}, {2 * time.Second, true}, {RetryFor, true}, {RetryFor + time.Second, false}} {
+		root := t.TempDir()
+		m := &Model{Root: root, StatePath: filepath.Join(root, "state.json"), Settle: tc.settle}
+		r := m.Runner()
+		p := writePlist(t, root, "com.docker.socket", nil)
+		if err := r.Bootstrap(p); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Bootout("com.docker.socket"); err != nil {
+			t.Fatal(err)
+		}
+		if tc.settle > 0 {
+			if err := r.Bootstrap(p); !errors.Is(err, ErrLoaded) {
+				t.Fatalf("settle %v: plain bootstrap right after bootout: %v", tc.settle, err)
+			}
+		}
+		err := r.Rebootstrap(p)
+		if (err == nil) != tc.ok {
+			t.Fatalf("settle %v: rebootstrap: %v", tc.settle, err)
+		}
+		st, _ := m.Snapshot()
+		if st.Clock > (RetryFor + RetryEvery).Milliseconds() {
+			t.Fatalf("settle %v: waited %d ms, more than %v", tc.settle, st.Clock, RetryFor)
+		}
 	}
 }

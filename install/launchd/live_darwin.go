@@ -7,7 +7,7 @@ import (
 )
 
 // Live returns the runner for the running Mac.
-func Live() (Runner, error) { return NewRunner(execLaunchctl), nil }
+func Live() (Runner, error) { return NewRunner(execLaunchctl, nil), nil }
 
 // execLaunchctl runs the real /bin/launchctl.
 func execLaunchctl(args []string) (string, int, error) {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/google/renameio/v2"
 	"howett.net/plist"
@@ -40,6 +41,11 @@ type Model struct {
 	// Log, if set, gets each call as `launchctl ARGS` and, when it fails,
 	// a second line `  exit N: MESSAGE`.
 	Log io.Writer
+	// Settle is how long launchd takes to tear a job down after bootout:
+	// a bootstrap of that label before then exits 5, as on a real Mac.
+	// The model's clock moves only when the runner waits (Runner), so a
+	// test of a 5 s retry takes no time.
+	Settle time.Duration
 
 	mu  sync.Mutex
 	mem *State
@@ -48,6 +54,12 @@ type Model struct {
 // State is the modelled system domain.
 type State struct {
 	Jobs map[string]*Job `json:"jobs"`
+	// Clock is the model's time in milliseconds: it advances only when a
+	// runner waits.
+	Clock int64 `json:"clock,omitempty"`
+	// Settling holds, per label booted out, the Clock until which launchd
+	// is still tearing the job down.
+	Settling map[string]int64 `json:"settling,omitempty"`
 	// Disabled holds the persistent overrides (`launchctl disable` or a
 	// switch turned off in Login Items): true disabled, false enabled.
 	Disabled map[string]bool `json:"disabled,omitempty"`
@@ -67,8 +79,23 @@ type Job struct {
 	Args []string `json:"args,omitempty"`
 }
 
-// Runner is the model as the installer sees it.
-func (m *Model) Runner() Runner { return NewRunner(m.Exec) }
+// Runner is the model as the installer sees it; its waits advance the
+// model's clock instead of sleeping.
+func (m *Model) Runner() Runner { return NewRunner(m.Exec, m.advance) }
+
+func (m *Model) advance(d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	unlock, err := m.lock(false)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	if st, err := m.load(); err == nil {
+		st.Clock += d.Milliseconds()
+		_ = m.save(st)
+	}
+}
 
 // Exec runs one launchctl command against the model.
 func (m *Model) Exec(args []string) (string, int, error) {
@@ -158,6 +185,9 @@ func (m *Model) load() (*State, error) {
 	if st.Disabled == nil {
 		st.Disabled = map[string]bool{}
 	}
+	if st.Settling == nil {
+		st.Settling = map[string]int64{}
+	}
 	return st, nil
 }
 
@@ -213,6 +243,9 @@ func (m *Model) apply(st *State, args []string) (string, int) {
 			return "Boot-out failed: 113: Could not find specified service", 113
 		}
 		delete(st.Jobs, l)
+		if m.Settle > 0 {
+			st.Settling[l] = st.Clock + m.Settle.Milliseconds()
+		}
 		return "", 0
 	case len(args) == 2 && args[0] == "print":
 		l, ok := label(args[1])
@@ -286,9 +319,10 @@ func (m *Model) bootstrap(st *State, p string) (string, int) {
 	if st.Disabled[d.Label] {
 		return fail(119, "Service is disabled")
 	}
-	if st.Jobs[d.Label] != nil {
+	if st.Jobs[d.Label] != nil || st.Clock < st.Settling[d.Label] {
 		return fail(5, "Input/output error")
 	}
+	delete(st.Settling, d.Label)
 	sum := sha256.Sum256(data)
 	j := &Job{Path: p, SHA256: hex.EncodeToString(sum[:]), Args: d.ProgramArguments}
 	st.Jobs[d.Label] = j

@@ -93,7 +93,13 @@ func testDeps() Deps {
 
 // launchdModel is the system domain of the live root the scripts run on.
 func launchdModel(liveRoot string) *launchd.Model {
-	return &launchd.Model{Root: liveRoot, StatePath: os.Getenv("INSTALLER_TEST_LAUNCHD")}
+	m := &launchd.Model{Root: liveRoot, StatePath: os.Getenv("INSTALLER_TEST_LAUNCHD")}
+	// INSTALLER_TEST_LAUNCHD_SETTLE: how long launchd takes to tear a job
+	// down after bootout (bootstrap exits 5 until then).
+	if d, err := time.ParseDuration(os.Getenv("INSTALLER_TEST_LAUNCHD_SETTLE")); err == nil {
+		m.Settle = d
+	}
+	return m
 }
 
 func TestMain(m *testing.M) {
@@ -184,6 +190,9 @@ func cmdLaunchctl(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("launchctl: set INSTALLER_TEST_LIVE_ROOT first")
 	}
 	m := &launchd.Model{Root: root, StatePath: ts.Getenv("INSTALLER_TEST_LAUNCHD")}
+	if d, err := time.ParseDuration(ts.Getenv("INSTALLER_TEST_LAUNCHD_SETTLE")); err == nil {
+		m.Settle = d
+	}
 	out, code, err := m.Exec(args)
 	ts.Check(err)
 	fmt.Fprint(ts.Stdout(), out)
