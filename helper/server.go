@@ -61,9 +61,9 @@ type Server struct {
 	ln         *net.UnixListener
 	hello      []byte
 	admit      *admission
-	refusals   *refusalLog // refused and dropped connections, per uid
-	bound      *refusalLog // successful binds, per uid (summarised the same way)
-	goos       string      // whose bind rule planBind applies; runtime.GOOS
+	refusals   *refusalLog    // refused and dropped connections, per uid
+	bound      *refusalLog    // successful binds, per uid (summarised the same way)
+	goos       string         // whose bind rule planBind applies; runtime.GOOS
 	ports      [64]sync.Mutex // striped by port: bind, send and close are one step per port
 	localAddrs func() ([]netip.Addr, error)
 
