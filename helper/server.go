@@ -5,6 +5,7 @@ package helper
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -44,6 +45,8 @@ type Config struct {
 	// TraceDir is where each trace's private directory is made ("" is
 	// os.TempDir()).
 	TraceDir string
+
+	goos string // tests: whose bind rule to apply ("" is runtime.GOOS)
 }
 
 // VersionInfo is the body of a version reply (JSON).
@@ -105,7 +108,7 @@ func NewServer(cfg Config) (*Server, error) {
 		admit:       newAdmission(cfg.MaxConns),
 		refusals:    newRefusalLog(cfg.Logger),
 		bound:       newSummaryLog(cfg.Logger, "bound"),
-		goos:        runtime.GOOS,
+		goos:        cmp.Or(cfg.goos, runtime.GOOS),
 		localAddrs:  interfaceAddrs,
 		uninstalled: make(chan struct{}),
 	}, nil
