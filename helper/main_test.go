@@ -73,8 +73,8 @@ func testDir(t testing.TB) string {
 
 type testServer struct {
 	*Server
-	socket string
-	logs   *observer.ObservedLogs
+	socket  string
+	logs    *observer.ObservedLogs
 	cancel  context.CancelFunc
 	done    chan error
 	started time.Time
