@@ -42,6 +42,9 @@ type Env struct {
 	LockWait time.Duration
 	Log      *zap.Logger
 	Version  string
+	// Stop, once closed (SIGINT, SIGTERM), makes apply undo this run's
+	// changes and fail with ErrInterrupted.
+	Stop <-chan struct{}
 }
 
 // Options are the wanted state of SPEC.md §4.

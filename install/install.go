@@ -3,6 +3,7 @@ package install
 import (
 	"errors"
 	"fmt"
+	"path"
 	"sort"
 
 	"go.uber.org/zap"
@@ -53,13 +54,13 @@ func Install(env *Env, opts Options) (*Result, error) {
 	}
 	res, err := plan(env, opts, u, old, oldBytes)
 	if err != nil || opts.DryRun {
-		return res, unsafeIfEscape(err)
+		return res, unsafeIfEscape(err, u.Home)
 	}
 	ops, err := withJournal(env, opts, old, oldBytes, res)
 	if err != nil {
 		return nil, err
 	}
-	if err := apply(ops, env.logOp); err != nil {
+	if err := apply(ops, env.logOp, env.Stop); err != nil {
 		return nil, Errorf(KindFailed, "%w", err)
 	}
 	return res, nil
@@ -98,7 +99,12 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 
 // unsafeIfEscape classifies a link that leads out of a user's home as an
 // unsafe filesystem (exit 9), however deep in a step it was met.
-func unsafeIfEscape(err error) error {
+func unsafeIfEscape(err error, home string) error {
+	var ee *rootfs.EscapeError
+	if errors.As(err, &ee) && KindOf(err) != KindUnsafe {
+		return &Error{Kind: KindUnsafe, Err: fmt.Errorf("refusing to follow a link out of the home %s: %s is a link to %s; move the link aside and rerun (nothing was changed)%w",
+			home, path.Join(home, ee.Link), ee.Target, quiet{err})}
+	}
 	if err != nil && errors.Is(err, rootfs.ErrEscape) && KindOf(err) != KindUnsafe {
 		return &Error{Kind: KindUnsafe, Err: fmt.Errorf("refusing to follow a link out of the home: %w", err)}
 	}
