@@ -29,6 +29,9 @@ type Env struct {
 	Launchd launchd.Runner
 	// Euid is the effective uid of the installer process.
 	Euid int
+	// Egid is its effective gid (nil: the process's own), which the trust
+	// rule accepts as a writing group offline as a non-root user.
+	Egid func() int
 	// LookupUser finds a user and the lowest uid of a non-system account
 	// in the same database.
 	LookupUser func(name string) (users.User, int, error)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -22,7 +21,6 @@ import (
 
 	"github.com/macfleet/installer/helper"
 	"github.com/macfleet/installer/install/launchd"
-	"github.com/macfleet/installer/install/product"
 	"github.com/macfleet/installer/install/rootfs"
 	"github.com/macfleet/installer/install/sampleroot"
 	"github.com/macfleet/installer/install/users"
@@ -166,38 +164,17 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// cmdMkroot builds a sample Mac-like root:
-// mkroot [-no-usr-local-bin] [-no-app] [-hosts FILE] [-product NAME] DIR [NAME:UID[:GID] ...]
+// cmdMkroot builds a sample Mac-like root (sampleroot.Usage):
+// mkroot [variant flags] [-hosts FILE] [-product NAME] DIR [NAME:UID[:GID] ...]
 func cmdMkroot(ts *testscript.TestScript, neg bool, args []string) {
-	fl := flag.NewFlagSet("mkroot", flag.ContinueOnError)
-	noBin := fl.Bool("no-usr-local-bin", false, "")
-	noApp := fl.Bool("no-app", false, "")
-	hosts := fl.String("hosts", "", "")
-	prod := fl.String("product", "docker", "")
-	if err := fl.Parse(args); err != nil || fl.NArg() < 1 {
-		ts.Fatalf("usage: mkroot [-no-usr-local-bin] [-no-app] [-hosts FILE] DIR [NAME:UID[:GID] ...]")
+	a, err := sampleroot.ParseArgs(args)
+	if err != nil {
+		ts.Fatalf("mkroot: %v", err)
 	}
-	d, err := product.Builtin(*prod)
-	ts.Check(err)
-	o := sampleroot.Options{Product: d, Hosts: sampleroot.MacHosts, NoUsrLocalBin: *noBin, NoApp: *noApp}
-	if *hosts != "" {
-		o.Hosts = ts.ReadFile(*hosts)
+	if a.HostsFile != "" {
+		a.Hosts = ts.ReadFile(a.HostsFile)
 	}
-	for _, a := range fl.Args()[1:] {
-		parts := strings.Split(a, ":")
-		u := sampleroot.User{Name: parts[0], GID: 20}
-		if len(parts) < 2 {
-			ts.Fatalf("mkroot: user %q: want NAME:UID[:GID]", a)
-		}
-		u.UID, err = strconv.Atoi(parts[1])
-		ts.Check(err)
-		if len(parts) > 2 {
-			u.GID, err = strconv.Atoi(parts[2])
-			ts.Check(err)
-		}
-		o.Users = append(o.Users, u)
-	}
-	ts.Check(sampleroot.Build(ts.MkAbs(fl.Arg(0)), o))
+	ts.Check(sampleroot.Build(ts.MkAbs(a.Dir), a.Options))
 }
 
 // cmdTree prints treeListing: tree [-inodes] DIR.
