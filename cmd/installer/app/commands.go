@@ -287,7 +287,8 @@ func (s *session) finish(command string, opts install.Options, res *install.Resu
 	switch {
 	case s.json:
 		if err := writeJSON(s.deps.Stdout, s.jsonResult(command, opts, res, nil)); err != nil {
-			return err
+			// The run is done; a closed stdout must not make it look failed.
+			s.log.Warn("cannot print the JSON result", zap.Error(err))
 		}
 	case opts.DryRun:
 		printPlan(s.deps.Stdout, command, opts, res, s.sources)
