@@ -30,6 +30,8 @@ type planner struct {
 	// replaceOnly are files whose previous content is not worth keeping
 	// for uninstall (an older helper, which step 2 would remove anyway).
 	replaceOnly map[string]bool
+	// helperSum is the sha256 of a --helper-binary this run installs.
+	helperSum string
 }
 
 // openHome makes paths under home go through a strict sub-root.

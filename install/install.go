@@ -139,6 +139,7 @@ func (p *planner) planProfile(u users.User, old *Profile, oldBytes []byte) (*Pro
 		Kubernetes:       p.opts.Kubernetes,
 		Settings:         p.opts.Settings,
 		PolicyKey:        p.opts.PolicyKey,
+		HelperSHA256:     p.helperSum,
 		InstallerVersion: p.env.Version,
 		OwnershipApplied: p.env.applyOwnership(),
 		Receipt:          canonical(p.receipt),
