@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -72,20 +73,26 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 	if err := p.openHome(u.Home); err != nil {
 		return nil, Errorf(KindUnsafe, "home of %s: %w", u.Name, err)
 	}
-	for _, step := range []func() error{
-		p.planRemoveOldHelper,
-		func() error { return p.planLinks(u) },
-		func() error { return p.planPath(u) },
-		func() error { return p.planSetupHandover(u) },
-		func() error { return p.planSocket(u) },
-		p.planHosts,
-		p.planHelper,
-		p.planSettings,
-		func() error { return p.ensureDir("profile", opts.Product.AppSupportDir, rootWheel, 0o755) },
+	for _, step := range []struct {
+		name string
+		plan func() error
+	}{
+		{"old-helper", p.planRemoveOldHelper},
+		{"links", func() error { return p.planLinks(u) }},
+		{"path", func() error { return p.planPath(u) }},
+		{"setup-handover", func() error { return p.planSetupHandover(u) }},
+		{"socket", func() error { return p.planSocket(u) }},
+		{"hosts", p.planHosts},
+		{"helper", p.planHelper},
+		{"settings", p.planSettings},
+		{"profile-dir", func() error { return p.ensureDir("profile", opts.Product.AppSupportDir, rootWheel, 0o755) }},
 	} {
-		if err := step(); err != nil {
+		n, notes := len(p.ops), len(p.notes)
+		if err := step.plan(); err != nil {
+			env.log().Debug("step "+step.name+": refused: "+err.Error(), zap.String("step", step.name))
 			return nil, err
 		}
+		logDecision(env, step.name, p.ops[n:], p.notes[notes:])
 	}
 	if err := p.planLeftovers(); err != nil {
 		return nil, err
@@ -205,4 +212,24 @@ func canonical(items []Item) []Item {
 		return out[i].Kind < out[j].Kind
 	})
 	return out
+}
+
+// logDecision is the --verbose line of one planned step: what it found
+// and what it decided.
+func logDecision(env *Env, step string, ops []Op, notes []string) {
+	msg := "step " + step + ": nothing to change (already as wanted, or not wanted)"
+	if len(ops) > 0 {
+		parts := make([]string, len(ops))
+		for i, op := range ops {
+			parts[i] = op.Action + " " + op.Path
+			if op.Detail != "" {
+				parts[i] += " (" + op.Detail + ")"
+			}
+		}
+		msg = fmt.Sprintf("step %s: differs from the wanted state; plans %d operation(s): %s", step, len(ops), strings.Join(parts, "; "))
+	}
+	for _, n := range notes {
+		msg += "; noted: " + n
+	}
+	env.log().Debug(msg, zap.String("step", step), zap.Int("ops", len(ops)))
 }
