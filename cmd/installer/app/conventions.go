@@ -17,7 +17,9 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -441,7 +443,7 @@ func checkInstallCombos(in inputs, o install.Options) error {
 		return install.Errorf(install.KindUsage, "--helper-binary without --privileged-ports: the helper is installed only with --privileged-ports; pass both, or neither")
 	}
 	if o.HelperBinary != "" {
-		if err := checkHelperBinary(o.HelperBinary); err != nil {
+		if err := checkHelperBinary(o.HelperBinary, macTarget(str(in.c, "root"))); err != nil {
 			return err
 		}
 	}
@@ -455,9 +457,20 @@ func checkInstallCombos(in inputs, o install.Options) error {
 	return nil
 }
 
-// checkHelperBinary accepts only a regular, executable Mach-O file (thin
-// or universal): root will run it as a KeepAlive daemon.
-func checkHelperBinary(p string) error {
+// macTarget reports whether the root is a Mac (its user records are
+// dslocal): its helper must be Mach-O; other roots take the host's format.
+func macTarget(root string) bool {
+	if runtime.GOOS == "darwin" {
+		return true
+	}
+	fi, err := os.Stat(filepath.Join(root, "private/var/db/dslocal"))
+	return err == nil && fi.IsDir()
+}
+
+// checkHelperBinary accepts only a regular, executable file in the
+// target's format (SPEC.md §4 step 7): Mach-O (thin or universal) for a
+// Mac, else the host's own. Root will run it as a KeepAlive daemon.
+func checkHelperBinary(p string, mac bool) error {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return install.Errorf(install.KindUsage, "--helper-binary %s: %w", p, errors.Unwrap(err))
@@ -474,8 +487,12 @@ func checkHelperBinary(p string) error {
 	}
 	defer f.Close()
 	magic := make([]byte, 4)
-	if _, err := io.ReadFull(f, magic); err != nil || !isMachO(magic) {
+	_, err = io.ReadFull(f, magic)
+	switch {
+	case mac && (err != nil || !isMachO(magic)):
 		return install.Errorf(install.KindUsage, "--helper-binary %s is not a macOS executable (no Mach-O header); pass the vmnetd built for macOS", p)
+	case !mac && (err != nil || string(magic) != "\x7fELF") && !isMachO(magic):
+		return install.Errorf(install.KindUsage, "--helper-binary %s is not an executable of this system (no ELF or Mach-O header); pass the vmnetd built for it", p)
 	}
 	return nil
 }
@@ -533,6 +550,7 @@ func helpCommand(deps Deps) *cli.Command {
 	return &cli.Command{
 		Name:      "help",
 		Usage:     "show the help of the program or of a command",
+		UsageText: "installer help [COMMAND [SUBCOMMAND]]",
 		ArgsUsage: "[COMMAND [SUBCOMMAND]]",
 		Action: func(c *cli.Context) error {
 			words := c.Args().Slice()
