@@ -57,7 +57,7 @@ var takesArgs = map[string]bool{"ports check": true, "policy set": true, "jamf":
 
 // jsonNative are the commands whose --json output is their own result
 // object; the others have what they print wrapped in one.
-var jsonNative = map[string]bool{"install": true, "plan": true, "uninstall": true, "setup": true, "status": true, "version": true, "diagnose": true}
+var jsonNative = map[string]bool{"install": true, "plan": true, "uninstall": true, "setup": true, "status": true, "version": true, "diagnose": true, "jamf": true}
 
 // applyConventions walks the command tree of a and applies §13 to it.
 func applyConventions(a *cli.App, deps Deps, out *switchWriter) {
