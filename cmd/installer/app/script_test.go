@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
