@@ -36,6 +36,8 @@ type planner struct {
 	later []Op
 	// user is the user this run sets up.
 	user users.User
+	// helperSum is the sha256 of a --helper-binary this run installs.
+	helperSum string
 }
 
 // openHome makes paths under home go through a strict sub-root.

@@ -1,6 +1,8 @@
 package install
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 
 	"io/fs"
@@ -109,7 +111,18 @@ func (p *planner) helperSource() ([]byte, string, error) {
 		if err != nil {
 			return nil, "", Errorf(KindUsage, "--helper-binary: %w", err)
 		}
+		sum := sha256.Sum256(b)
+		p.helperSum = hex.EncodeToString(sum[:])
 		return b, f, nil
+	}
+	if want := p.opts.HelperSHA256; want != "" && p.opts.DryRun {
+		// Status: the helper is the one install took from --helper-binary.
+		p.helperSum = want
+		b, err := p.env.FS.ReadFile(d.HelperBinary())
+		if sum := sha256.Sum256(b); err == nil && hex.EncodeToString(sum[:]) == want {
+			return b, "--helper-binary (sha256 " + want + ")", nil
+		}
+		return []byte("the helper with sha256 " + want), "--helper-binary (sha256 " + want + ", as install recorded)", nil
 	}
 	inApp := d.AppBundle + "/Contents/Library/LaunchServices/" + d.HelperLabel
 	b, err := p.env.FS.ReadFile(inApp)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -276,25 +277,25 @@ func cmdChown(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdSignPolicy signs a policy with the test key (seed 0, 1, ... 31; its
 // public key is A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=) or, with
-// -wrong, another key: signpolicy [-wrong] IN OUT.
+// -wrong, another key, as an envelope of version N (default 1):
+// signpolicy [-wrong] [-version N] IN OUT.
 func cmdSignPolicy(ts *testscript.TestScript, neg bool, args []string) {
-	wrong := len(args) > 0 && args[0] == "-wrong"
-	if wrong {
-		args = args[1:]
-	}
-	if len(args) != 2 {
-		ts.Fatalf("usage: signpolicy [-wrong] IN OUT")
+	fl := flag.NewFlagSet("signpolicy", flag.ContinueOnError)
+	wrong := fl.Bool("wrong", false, "")
+	version := fl.Uint64("version", 1, "")
+	if err := fl.Parse(args); err != nil || fl.NArg() != 2 {
+		ts.Fatalf("usage: signpolicy [-wrong] [-version N] IN OUT")
 	}
 	seed := make([]byte, ed25519.SeedSize)
 	for i := range seed {
 		seed[i] = byte(i)
-		if wrong {
+		if *wrong {
 			seed[i] = byte(255 - i)
 		}
 	}
-	env, err := helper.SignPolicy(ed25519.NewKeyFromSeed(seed), []byte(ts.ReadFile(args[0])))
+	env, err := helper.SignPolicy(ed25519.NewKeyFromSeed(seed), *version, []byte(ts.ReadFile(fl.Arg(0))))
 	ts.Check(err)
-	ts.Check(os.WriteFile(ts.MkAbs(args[1]), env, 0o644))
+	ts.Check(os.WriteFile(ts.MkAbs(fl.Arg(1)), env, 0o644))
 }
 
 // cmdRefused is one row of the bad-input table: it runs the installer on
