@@ -200,7 +200,7 @@ func (p *planner) rmdirIfEmpty(step, dir string) {
 			if err != nil || len(ents) > 0 {
 				return err
 			}
-			perm = fi.Mode().Perm()
+			perm = fi.Mode() & (fs.ModePerm | fs.ModeSticky)
 			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 				uid, gid = int(st.Uid), int(st.Gid)
 			}

@@ -315,7 +315,9 @@ func (r *Root) Mkdir(p string, perm fs.FileMode) error {
 	if err != nil {
 		return err
 	}
-	if err := r.root.Mkdir(n, perm); err != nil {
+	// os.Root.Mkdir takes permission bits only; the sticky bit comes with
+	// the chmod.
+	if err := r.root.Mkdir(n, perm.Perm()); err != nil {
 		return wrap("mkdir", p, err)
 	}
 	return wrap("mkdir", p, r.root.Chmod(n, perm))
