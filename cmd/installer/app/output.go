@@ -174,7 +174,7 @@ func resultObject(c *cli.Context, command string, err error) map[string]any {
 	obj := map[string]any{"ok": err == nil, "exitCode": install.KindOf(err).ExitCode(), "changed": false, "command": command, "steps": []jsonStep{}}
 	addMeta(obj, c, "")
 	if err != nil {
-		obj["error"] = &jsonError{Code: install.KindOf(err).String(), Message: oneLine(err.Error())}
+		obj["error"] = &jsonError{Code: install.KindOf(err).String(), Message: oneLine(strings.TrimSuffix(err.Error(), "reported"))}
 	}
 	return obj
 }
