@@ -69,7 +69,7 @@ func Install(env *Env, opts Options) (*Result, error) {
 
 // plan observes the root and plans every step for user u.
 func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (*Result, error) {
-	p := &planner{env: env, opts: opts, old: old}
+	p := &planner{env: env, opts: opts, old: old, user: u}
 	if err := p.openHome(u.Home); err != nil {
 		return nil, Errorf(KindUnsafe, "home of %s: %w", u.Name, err)
 	}
@@ -101,6 +101,7 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 	if err != nil {
 		return nil, err
 	}
+	p.ops = append(p.ops, p.later...)
 	return &Result{Ops: p.ops, Notes: p.notes, Profile: prof}, nil
 }
 
