@@ -252,22 +252,32 @@ func cmdChown(ts *testscript.TestScript, neg bool, args []string) {
 // -wrong, another key, as an envelope of version N (default 1):
 // signpolicy [-wrong] [-version N] IN OUT.
 func cmdSignPolicy(ts *testscript.TestScript, neg bool, args []string) {
-	fl := flag.NewFlagSet("signpolicy", flag.ContinueOnError)
-	wrong := fl.Bool("wrong", false, "")
-	version := fl.Uint64("version", 1, "")
-	if err := fl.Parse(args); err != nil || fl.NArg() != 2 {
+	wrong, version := false, uint64(1)
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		switch {
+		case args[0] == "-wrong":
+			wrong, args = true, args[1:]
+		case args[0] == "-version" && len(args) > 1:
+			v, err := strconv.ParseUint(args[1], 10, 64)
+			ts.Check(err)
+			version, args = v, args[2:]
+		default:
+			ts.Fatalf("signpolicy: unknown flag %s", args[0])
+		}
+	}
+	if len(args) != 2 {
 		ts.Fatalf("usage: signpolicy [-wrong] [-version N] IN OUT")
 	}
 	seed := make([]byte, ed25519.SeedSize)
 	for i := range seed {
 		seed[i] = byte(i)
-		if *wrong {
+		if wrong {
 			seed[i] = byte(255 - i)
 		}
 	}
-	env, err := helper.SignPolicy(ed25519.NewKeyFromSeed(seed), *version, []byte(ts.ReadFile(fl.Arg(0))))
+	env, err := helper.SignPolicy(ed25519.NewKeyFromSeed(seed), version, []byte(ts.ReadFile(args[0])))
 	ts.Check(err)
-	ts.Check(os.WriteFile(ts.MkAbs(fl.Arg(1)), env, 0o644))
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), env, 0o644))
 }
 
 // cmdRefused is one row of the bad-input table: it runs the installer on
