@@ -79,6 +79,7 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 		func() error { return p.planSocket(u) },
 		p.planHosts,
 		p.planHelper,
+		p.planNewsyslog,
 		p.planSettings,
 		func() error { return p.ensureDir("profile", opts.Product.AppSupportDir, rootWheel, 0o755) },
 	} {
