@@ -2,12 +2,15 @@ package helper
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -18,6 +21,12 @@ import (
 // benchmark's clients do not share its scheduler and garbage collector.
 // It logs a line per bind, as vmnetd does, into io.Discard.
 func benchServer(b *testing.B) Client {
+	c, _ := benchServerPID(b)
+	return c
+}
+
+// benchServerPID is benchServer that also returns the daemon's pid.
+func benchServerPID(b *testing.B) (Client, int) {
 	needRoot(b)
 	self, err := os.Executable()
 	if err != nil {
@@ -37,7 +46,7 @@ func benchServer(b *testing.B) Client {
 	if !waitFor(10*time.Second, func() bool { _, err := os.Stat(socket); return err == nil }) {
 		b.Fatal("benchmark vmnetd did not start")
 	}
-	return Client{Socket: socket, Timeout: 5 * time.Second}
+	return Client{Socket: socket, Timeout: 5 * time.Second}, cmd.Process.Pid
 }
 
 func helperBind(b *testing.B, c Client, port uint16) time.Duration {
@@ -89,8 +98,11 @@ func BenchmarkBindRoundTrip(b *testing.B) {
 // port, as hard as they can; p50/p99 through the helper, then the same
 // load as direct binds. Latency here is mostly queueing: 16 × service time.
 func BenchmarkBindConcurrent16(b *testing.B) {
+	bindConcurrent16(b, benchServer(b))
+}
+
+func bindConcurrent16(b *testing.B, c Client) {
 	const clients = 16
-	c := benchServer(b)
 	run := func(op func(g int) time.Duration) []time.Duration {
 		var mu sync.Mutex
 		var all []time.Duration
@@ -152,4 +164,80 @@ func BenchmarkBindBurst16(b *testing.B) {
 	b.ReportMetric(us(quantile(viaHelper, 0.5)), "helper-p50-µs")
 	b.ReportMetric(us(quantile(viaHelper, 0.99)), "helper-p99-µs")
 	b.ReportMetric(us(quantile(direct, 0.99)), "direct-p99-µs")
+}
+
+// stallers holds n connections to c's socket that never finish their
+// hello, as an attacker would: opened by uid nobody (the user the bench
+// daemon serves) in a child process. They stay open (the user's soft limit
+// only evicts on the user's own new connections).
+func stallers(b *testing.B, c Client, n int) {
+	if out := serveChild(b, nobody, "stall", c.Socket, fmt.Sprint(n)); !strings.HasPrefix(out, "bound ") {
+		b.Fatalf("stalling child: %s", out)
+	}
+	time.Sleep(stallGrace)
+}
+
+// rssMB is VmRSS of pid in MB.
+func rssMB(b *testing.B, pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Skip("no /proc:", err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// BenchmarkBindRoundTripStalled200 is BenchmarkBindRoundTrip with 200
+// stalled connections of the user open the whole time; it also reports
+// the daemon's RSS before and with them.
+func BenchmarkBindRoundTripStalled200(b *testing.B) {
+	c, pid := benchServerPID(b)
+	helperBind(b, c, 89)
+	idle := rssMB(b, pid)
+	stallers(b, c, 200)
+	var viaHelper, direct []time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		viaHelper = append(viaHelper, helperBind(b, c, 89))
+		direct = append(direct, directBind(b))
+	}
+	b.StopTimer()
+	h, d := quantile(viaHelper, 0.5), quantile(direct, 0.5)
+	b.ReportMetric(us(h), "helper-p50-µs")
+	b.ReportMetric(us(quantile(viaHelper, 0.99)), "helper-p99-µs")
+	b.ReportMetric(us(d), "direct-p50-µs")
+	b.ReportMetric(idle, "idle-rss-MB")
+	b.ReportMetric(rssMB(b, pid), "loaded-rss-MB")
+}
+
+// BenchmarkBindConcurrent16Stalled200 is BenchmarkBindConcurrent16 with 200
+// stalled connections of the user open.
+func BenchmarkBindConcurrent16Stalled200(b *testing.B) {
+	c := benchServer(b)
+	stallers(b, c, 200)
+	bindConcurrent16(b, c)
+}
+
+// BenchmarkUserBindStalled200SameUID: the user's own binds while 200
+// stalled connections of the same uid stay open (a goroutine reopens each
+// one vmnetd closes), the case per-uid eviction exists for. The user's
+// binds run in a child process as uid nobody; the figure is its p50/p99.
+func BenchmarkUserBindStalled200SameUID(b *testing.B) {
+	c := benchServer(b)
+	stallers(b, c, 200)
+	n := max(b.N, 50)
+	b.ResetTimer()
+	out := runChildOutput(b, nobody, "bind-loop", c.Socket, "127.0.0.1:91", fmt.Sprint(n))
+	b.StopTimer()
+	var p50, p99 float64
+	if _, err := fmt.Sscanf(out, "p50 %f p99 %f", &p50, &p99); err != nil {
+		b.Fatalf("bind loop: %s", out)
+	}
+	b.ReportMetric(p50, "user-p50-µs")
+	b.ReportMetric(p99, "user-p99-µs")
 }
