@@ -45,6 +45,10 @@ func lookupUser(env *Env, name string) (users.User, error) {
 		if errors.Is(err, users.ErrNotFound) {
 			return u, Errorf(KindBadUser, "user %q not found in %s; create the account first or check the name", name, env.FS.Dir())
 		}
+		if errors.Is(err, fs.ErrPermission) {
+			// Not the user's fault: the records are root's (SPEC.md §13).
+			return u, Errorf(KindNotRoot, "cannot read the user records in %s as uid %d (%w); run as root", env.FS.Dir(), env.Euid, fs.ErrPermission)
+		}
 		return u, Errorf(KindBadUser, "%w", err)
 	}
 	if err := users.Validate(u, minUID); err != nil {
