@@ -1,6 +1,7 @@
 package helper
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -90,7 +91,9 @@ func BenchmarkBindRoundTrip(b *testing.B) {
 	}
 	h, d := quantile(viaHelper, 0.5), quantile(direct, 0.5)
 	b.ReportMetric(us(h), "helper-p50-µs")
+	b.ReportMetric(us(quantile(viaHelper, 0.99)), "helper-p99-µs")
 	b.ReportMetric(us(d), "direct-p50-µs")
+	b.ReportMetric(us(quantile(direct, 0.99)), "direct-p99-µs")
 	b.ReportMetric(float64(h)/float64(d), "ratio")
 }
 
@@ -99,6 +102,30 @@ func BenchmarkBindRoundTrip(b *testing.B) {
 // load as direct binds. Latency here is mostly queueing: 16 × service time.
 func BenchmarkBindConcurrent16(b *testing.B) {
 	bindConcurrent16(b, benchServer(b))
+}
+
+// concurrent16 runs b.N binds from 16 closed-loop clients and returns
+// their latencies (outside the benchmark timer).
+func concurrent16(b *testing.B, c Client) []time.Duration {
+	var all []time.Duration
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	per := max(1, b.N/16)
+	for g := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lat := make([]time.Duration, 0, per)
+			for range per {
+				lat = append(lat, helperBind(b, c, uint16(900+g)))
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return all
 }
 
 func bindConcurrent16(b *testing.B, c Client) {
@@ -168,13 +195,31 @@ func BenchmarkBindBurst16(b *testing.B) {
 
 // stallers holds n connections to c's socket that never finish their
 // hello, as an attacker would: opened by uid nobody (the user the bench
-// daemon serves) in a child process. They stay open (the user's soft limit
-// only evicts on the user's own new connections).
-func stallers(b *testing.B, c Client, n int) {
-	if out := serveChild(b, nobody, "stall", c.Socket, fmt.Sprint(n)); !strings.HasPrefix(out, "bound ") {
-		b.Fatalf("stalling child: %s", out)
+// daemon serves) in a child process, which reopens any that vmnetd closes.
+// The returned func closes them all (ending the child).
+func stallers(b *testing.B, c Client, n int) func() {
+	cmd := child(b, nobody, "stall", c.Socket, fmt.Sprint(n))
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if !strings.HasPrefix(line, "bound ") {
+		b.Fatalf("stalling child: %s", line)
 	}
 	time.Sleep(stallGrace)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			stdin.Close()
+			cmd.Wait()
+			time.Sleep(50 * time.Millisecond) // let vmnetd see the closes
+		})
+	}
+	b.Cleanup(stop)
+	return stop
 }
 
 // rssMB is VmRSS of pid in MB.
@@ -192,52 +237,65 @@ func rssMB(b *testing.B, pid int) float64 {
 	return 0
 }
 
-// BenchmarkBindRoundTripStalled200 is BenchmarkBindRoundTrip with 200
-// stalled connections of the user open the whole time; it also reports
-// the daemon's RSS before and with them.
+// BenchmarkBindRoundTripStalled200: one client's round trips, first with
+// nothing else open (the baseline), then with 200 stalled connections of
+// the user open, in the same run; with the daemon's RSS idle and loaded.
+// b.N round trips in each phase.
 func BenchmarkBindRoundTripStalled200(b *testing.B) {
 	c, pid := benchServerPID(b)
 	helperBind(b, c, 89)
 	idle := rssMB(b, pid)
-	stallers(b, c, 200)
-	var viaHelper, direct []time.Duration
-	b.ResetTimer()
+	var base, stalled []time.Duration
 	for b.Loop() {
-		viaHelper = append(viaHelper, helperBind(b, c, 89))
-		direct = append(direct, directBind(b))
+		base = append(base, helperBind(b, c, 89))
 	}
-	b.StopTimer()
-	h, d := quantile(viaHelper, 0.5), quantile(direct, 0.5)
-	b.ReportMetric(us(h), "helper-p50-µs")
-	b.ReportMetric(us(quantile(viaHelper, 0.99)), "helper-p99-µs")
-	b.ReportMetric(us(d), "direct-p50-µs")
+	stallers(b, c, 200)
+	loaded := rssMB(b, pid)
+	for range len(base) {
+		stalled = append(stalled, helperBind(b, c, 89))
+	}
+	b.ReportMetric(us(quantile(base, 0.5)), "base-p50-µs")
+	b.ReportMetric(us(quantile(base, 0.99)), "base-p99-µs")
+	b.ReportMetric(us(quantile(stalled, 0.5)), "stalled-p50-µs")
+	b.ReportMetric(us(quantile(stalled, 0.99)), "stalled-p99-µs")
+	b.ReportMetric(float64(quantile(stalled, 0.99))/float64(quantile(base, 0.99)), "p99-ratio")
 	b.ReportMetric(idle, "idle-rss-MB")
-	b.ReportMetric(rssMB(b, pid), "loaded-rss-MB")
+	b.ReportMetric(loaded, "loaded-rss-MB")
 }
 
-// BenchmarkBindConcurrent16Stalled200 is BenchmarkBindConcurrent16 with 200
-// stalled connections of the user open.
+// BenchmarkBindConcurrent16Stalled200 is BenchmarkBindConcurrent16 without
+// and then with 200 stalled connections of the user open, in the same run.
 func BenchmarkBindConcurrent16Stalled200(b *testing.B) {
 	c := benchServer(b)
+	base := concurrent16(b, c)
 	stallers(b, c, 200)
-	bindConcurrent16(b, c)
+	stalled := concurrent16(b, c)
+	b.ReportMetric(us(quantile(base, 0.5)), "base-p50-µs")
+	b.ReportMetric(us(quantile(base, 0.99)), "base-p99-µs")
+	b.ReportMetric(us(quantile(stalled, 0.5)), "stalled-p50-µs")
+	b.ReportMetric(us(quantile(stalled, 0.99)), "stalled-p99-µs")
+	b.ReportMetric(float64(quantile(stalled, 0.99))/float64(quantile(base, 0.99)), "p99-ratio")
 }
 
-// BenchmarkUserBindStalled200SameUID: the user's own binds while 200
-// stalled connections of the same uid stay open (a goroutine reopens each
-// one vmnetd closes), the case per-uid eviction exists for. The user's
-// binds run in a child process as uid nobody; the figure is its p50/p99.
+// BenchmarkUserBindStalled200SameUID: the user's own binds (in a child
+// process as uid nobody) without, then with 200 stalled connections of the
+// same uid open: the case per-uid eviction exists for.
 func BenchmarkUserBindStalled200SameUID(b *testing.B) {
 	c := benchServer(b)
-	stallers(b, c, 200)
 	n := max(b.N, 50)
-	b.ResetTimer()
-	out := runChildOutput(b, nobody, "bind-loop", c.Socket, "127.0.0.1:91", fmt.Sprint(n))
-	b.StopTimer()
-	var p50, p99 float64
-	if _, err := fmt.Sscanf(out, "p50 %f p99 %f", &p50, &p99); err != nil {
-		b.Fatalf("bind loop: %s", out)
+	loop := func() (p50, p99 float64) {
+		out := runChildOutput(b, nobody, "bind-loop", c.Socket, "127.0.0.1:91", fmt.Sprint(n))
+		if _, err := fmt.Sscanf(out, "p50 %f p99 %f", &p50, &p99); err != nil {
+			b.Fatalf("bind loop: %s", out)
+		}
+		return p50, p99
 	}
-	b.ReportMetric(p50, "user-p50-µs")
-	b.ReportMetric(p99, "user-p99-µs")
+	b50, b99 := loop()
+	stallers(b, c, 200)
+	s50, s99 := loop()
+	b.ReportMetric(b50, "base-p50-µs")
+	b.ReportMetric(b99, "base-p99-µs")
+	b.ReportMetric(s50, "stalled-p50-µs")
+	b.ReportMetric(s99, "stalled-p99-µs")
+	b.ReportMetric(s99/b99, "p99-ratio")
 }
