@@ -1,13 +1,14 @@
 # Everything here needs only Go; `make test` also installs the Debian
 # packages the tests use (python3 for an independent plist reader,
-# util-linux for setpriv/flock/unshare, curl) when run as root with apt.
+# util-linux for setpriv/flock/unshare, curl, man-db and mandoc for the
+# man page check) when run as root with apt.
 GO      ?= go
 BIN     ?= bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/macfleet/installer/cmd/installer/app.Version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: all build test deps demo bench fuzz fmt lint clean
+.PHONY: all build test deps demo bench fuzz fmt lint clean docs
 
 all: build
 
@@ -16,7 +17,7 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
 # Test tools from Debian: installed only when missing, only as root.
-TEST_TOOLS := python3:python3 setpriv:util-linux flock:util-linux unshare:util-linux curl:curl getent:libc-bin zsh:zsh fish:fish shellcheck:shellcheck
+TEST_TOOLS := python3:python3 setpriv:util-linux flock:util-linux unshare:util-linux curl:curl getent:libc-bin zsh:zsh fish:fish shellcheck:shellcheck man:man-db mandoc:mandoc
 deps:
 	@missing=""; for t in $(TEST_TOOLS); do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; \
@@ -39,6 +40,11 @@ lint:
 	$(GO) vet $(PKGS)
 	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null $(PKGS)
 	GOOS=darwin GOARCH=arm64 $(GO) vet $(PKGS)
+
+# docs/installer.8 and docs/commands.md are generated from the CLI;
+# TestReferenceDocs fails when they are stale.
+docs:
+	UPDATE_GOLDEN=1 $(GO) test -count=1 -run TestReferenceDocs ./cmd/installer/app/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -8,8 +8,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"syscall"
+
+	"github.com/macfleet/installer/install/trust"
 )
 
 // UnsafePathError says a path vmnetd would trust could be changed by
@@ -21,13 +22,6 @@ type UnsafePathError struct {
 
 func (e *UnsafePathError) Error() string {
 	return fmt.Sprintf("unsafe path %s: %s; make it root-owned and not writable by others", e.Path, e.Reason)
-}
-
-// trustedGID reports whether a group may have write access to a trusted
-// directory. On macOS /var/run is root:daemon 0775 and both wheel and daemon
-// hold only root, so their write bit does not hand the path to a user.
-func trustedGID(gid uint32) bool {
-	return gid == 0 || (runtime.GOOS == "darwin" && gid == 1)
 }
 
 // checkTrustedDir checks that dir, once its links are resolved, and every
@@ -80,17 +74,18 @@ func checkTrustedEntry(p string, strict, wantDir bool) error {
 	if !ok {
 		return errors.New("checking " + p + ": no owner information on this system")
 	}
-	perm := fi.Mode().Perm()
-	sticky := fi.Mode()&os.ModeSticky != 0
-	switch {
-	case st.Uid != 0:
-		return &UnsafePathError{p, fmt.Sprintf("it is owned by uid %d, not root", st.Uid)}
-	case !strict && sticky:
+	// The one rule (package trust), as root on the running system: vmnetd
+	// never stands a user in for root.
+	pr := trust.Check(trust.Entry{UID: st.Uid, GID: st.Gid, Mode: fi.Mode(), Above: !strict}, trust.Context{Live: true})
+	if pr == nil {
 		return nil
-	case perm&0o002 != 0:
-		return &UnsafePathError{p, fmt.Sprintf("it is world-writable (mode %04o)", perm)}
-	case perm&0o020 != 0 && !trustedGID(st.Gid):
-		return &UnsafePathError{p, fmt.Sprintf("it is writable by group %d (mode %04o)", st.Gid, perm)}
 	}
-	return nil
+	switch pr.Kind {
+	case trust.Owner:
+		return &UnsafePathError{p, fmt.Sprintf("it is owned by uid %d, not root", st.Uid)}
+	case trust.World:
+		return &UnsafePathError{p, fmt.Sprintf("it is world-writable (mode %04o)", pr.Perm)}
+	default:
+		return &UnsafePathError{p, fmt.Sprintf("it is writable by group %d (mode %04o)", st.Gid, pr.Perm)}
+	}
 }

@@ -1,6 +1,7 @@
 package install
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -66,9 +67,13 @@ func (e *StepError) Unwrap() error { return e.Err }
 
 // apply performs ops in order. When one fails, the ops already done are
 // undone in reverse order and a *StepError is returned.
-func apply(ops []Op, done func(Op)) error {
+func apply(ops []Op, done func(Op), stop <-chan struct{}) error {
 	for i, op := range ops {
-		if err := op.Do(); err != nil {
+		err := stopped(stop)
+		if err == nil {
+			err = op.Do()
+		}
+		if err != nil {
 			se := &StepError{Op: op, Err: err}
 			for j := i - 1; j >= 0; j-- {
 				if ops[j].Undo == nil {
@@ -77,6 +82,9 @@ func apply(ops []Op, done func(Op)) error {
 				if uerr := ops[j].Undo(); uerr != nil {
 					se.UndoErrs = append(se.UndoErrs, fmt.Errorf("undo %s %s: %w", ops[j].Action, ops[j].Path, uerr))
 				}
+			}
+			if errors.Is(err, ErrInterrupted) {
+				return interruptedError(se.UndoErrs)
 			}
 			return se
 		}
@@ -87,13 +95,32 @@ func apply(ops []Op, done func(Op)) error {
 	return nil
 }
 
+// ErrInterrupted is a run stopped by SIGINT or SIGTERM (Env.Stop).
+var ErrInterrupted = errors.New("interrupted")
+
+func stopped(stop <-chan struct{}) error {
+	select {
+	case <-stop:
+		return ErrInterrupted
+	default:
+		return nil
+	}
+}
+
+func interruptedError(undoErrs []error) error {
+	if len(undoErrs) == 0 {
+		return fmt.Errorf("%w; nothing changed", ErrInterrupted)
+	}
+	return fmt.Errorf("%w; undo incomplete: %w", ErrInterrupted, errors.Join(undoErrs...))
+}
+
 // applyUnlessDry performs a planned run, or, for a dry run, only returns
 // its plan.
 func applyUnlessDry(env *Env, res *Result, dry bool) (*Result, error) {
 	if dry {
 		return res, nil
 	}
-	if err := apply(res.Ops, env.logOp); err != nil {
+	if err := apply(res.Ops, env.logOp, env.Stop); err != nil {
 		return nil, Errorf(KindFailed, "%w", err)
 	}
 	return res, nil

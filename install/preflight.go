@@ -4,12 +4,14 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/macfleet/installer/install/rootfs"
+	"github.com/macfleet/installer/install/trust"
 	"github.com/macfleet/installer/install/users"
 )
 
@@ -42,6 +44,10 @@ func lookupUser(env *Env, name string) (users.User, error) {
 	if err != nil {
 		if errors.Is(err, users.ErrNotFound) {
 			return u, Errorf(KindBadUser, "user %q not found in %s; create the account first or check the name", name, env.FS.Dir())
+		}
+		if errors.Is(err, fs.ErrPermission) {
+			// Not the user's fault: the records are root's (SPEC.md §13).
+			return u, Errorf(KindNotRoot, "cannot read the user records in %s as uid %d (%w); run as root", env.FS.Dir(), env.Euid, fs.ErrPermission)
 		}
 		return u, Errorf(KindBadUser, "%w", err)
 	}
@@ -77,20 +83,22 @@ func lock(env *Env, opts Options) (io.Closer, error) {
 	return l, nil
 }
 
-// adminGID is macOS's admin group: a directory writable by admins (such as
-// /Applications, root:admin 0775) is as trusted as a root-only one, since
-// admins can become root anyway.
-const adminGID = 80
-
-// checkTrusted applies SPEC.md §9 to a path root will trust: every
-// existing component, before and after resolving links, must be owned by
-// root (or, offline as non-root, by the invoking user) and writable by no
-// one else; a link on the way must be owned likewise.
-func checkTrusted(env *Env, p string) error {
-	okOwner := func(uid uint32) bool {
-		return uid == 0 || (!env.Live && env.Euid != 0 && int(uid) == env.Euid)
+// trustContext is who asks the trust rule, for env.
+func trustContext(env *Env) trust.Context {
+	egid := os.Getegid
+	if env.Egid != nil {
+		egid = env.Egid
 	}
-	check := func(c string) (bool, error) {
+	return trust.Context{Live: env.Live, Euid: env.Euid, Egid: egid()}
+}
+
+// checkTrusted applies SPEC.md §9 (the rule of package trust) to a path
+// root will trust: every existing component inside the root, before and
+// after resolving links, must pass; a sticky directory above the path may
+// be writable by others.
+func checkTrusted(env *Env, p string) error {
+	tc := trustContext(env)
+	check := func(c string, above bool) (bool, error) {
 		fi, err := env.FS.Lstat(c)
 		if errors.Is(err, fs.ErrNotExist) {
 			return false, nil
@@ -100,29 +108,19 @@ func checkTrusted(env *Env, p string) error {
 		}
 		st, ok := fi.Sys().(*syscall.Stat_t)
 		if !ok {
-			return true, nil
+			return false, Errorf(KindUnsafe, "inspect %s: no owner information on this system", c)
 		}
-		if !okOwner(st.Uid) {
-			return true, Errorf(KindUnsafe, "unsafe path %s: owned by uid %d, not root; fix with: chown root:wheel %q", c, st.Uid, c)
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
-			return true, nil
-		}
-		perm := fi.Mode().Perm()
-		if perm&0o002 != 0 {
-			return true, Errorf(KindUnsafe, "unsafe path %s: writable by everyone (mode %04o); fix with: chmod o-w %q", c, perm, c)
-		}
-		if perm&0o020 != 0 && st.Gid != 0 && st.Gid != adminGID {
-			return true, Errorf(KindUnsafe, "unsafe path %s: writable by group %d (mode %04o); fix with: chmod g-w %q", c, st.Gid, perm, c)
+		if pr := trust.Check(trust.Entry{UID: st.Uid, GID: st.Gid, Mode: fi.Mode(), Above: above}, tc); pr != nil {
+			return true, Errorf(KindUnsafe, "unsafe path %s: %s; fix with: %s", c, pr.Error(), pr.Fix(c))
 		}
 		return true, nil
 	}
 	walk := func(q string) error {
 		parts := strings.Split(strings.TrimPrefix(q, "/"), "/")
 		c := ""
-		for _, part := range parts {
+		for i, part := range parts {
 			c += "/" + part
-			exists, err := check(c)
+			exists, err := check(c, i < len(parts)-1)
 			if err != nil {
 				return err
 			}

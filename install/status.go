@@ -46,7 +46,7 @@ func OptionsFromProfile(p *Profile, d product.Descriptor) Options {
 	return Options{
 		Product: d, User: p.User, CLILocation: p.CLILocation, PathEdit: p.PathEdit,
 		DockerSocket: p.DockerSocket, PrivilegedPorts: p.PrivilegedPorts, Kubernetes: p.Kubernetes,
-		Settings: p.Settings, PolicyKey: p.PolicyKey, DryRun: true,
+		Settings: p.Settings, PolicyKey: p.PolicyKey, HelperSHA256: p.HelperSHA256, DryRun: true,
 	}
 }
 

@@ -156,7 +156,7 @@ func (p *planner) undoFile(it Item) error {
 		return nil
 	}
 	if it.Label != "" {
-		p.bootout(it.Step, it.Label)
+		p.bootout(it.Step, it.Label, it.Path)
 	}
 	chown := p.env.applyOwnership()
 	if it.Existed {

@@ -69,6 +69,16 @@ type FS interface {
 // ErrEscape is returned by a strict root for a link that would leave it.
 var ErrEscape = errors.New("symlink leaves the directory")
 
+// EscapeError is ErrEscape with the link met: Link (a path inside the
+// strict root) points to Target, which leaves it.
+type EscapeError struct{ Path, Link, Target string }
+
+func (e *EscapeError) Error() string {
+	return fmt.Sprintf("resolve %s: %s -> %s: %v", e.Path, e.Link, e.Target, ErrEscape)
+}
+
+func (e *EscapeError) Is(target error) bool { return target == ErrEscape }
+
 // Owner is a numeric owner for new files.
 type Owner struct{ UID, GID int }
 
@@ -175,12 +185,12 @@ func (r *Root) resolve(p string, followLast bool) (string, error) {
 		}
 		if strings.HasPrefix(target, "/") {
 			if r.strict {
-				return "", fmt.Errorf("resolve %s: %s -> %s: %w", p, next, target, ErrEscape)
+				return "", &EscapeError{Path: p, Link: next, Target: target}
 			}
 			done = nil
 		}
 		if r.strict && climbs(done, target) {
-			return "", fmt.Errorf("resolve %s: %s -> %s: %w", p, next, target, ErrEscape)
+			return "", &EscapeError{Path: p, Link: next, Target: target}
 		}
 		todo = append(strings.Split(target, "/"), todo...)
 	}

@@ -1,6 +1,14 @@
 // Package sampleroot builds a small directory tree laid out like a Mac's
 // root filesystem, with a sample app bundle and users, for the demo and
 // the tests: the same offline --root the installer uses on a mounted image.
+//
+// By default the tree has the owners, groups and modes of a booted Mac
+// (../shared/macos-layout.md, from Apple's own description of the file
+// hierarchy): /Library and /Applications root:admin 0775, /private/var/run
+// root:daemon 0775, homes name:staff 0750, and so on. Options select the
+// other layouts a fleet really has: an image as built, an app dragged in
+// by its user, Homebrew's /usr/local/bin, an Apple-silicon Mac without
+// /usr/local, and the plain all-root tree of the first tests.
 package sampleroot
 
 import (
@@ -8,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -20,8 +29,19 @@ import (
 // MacHosts is the default /etc/hosts of macOS.
 const MacHosts = "##\n# Host Database\n#\n# localhost is used to configure the loopback interface\n# when the system is booting.  Do not change this entry.\n##\n127.0.0.1\tlocalhost\n255.255.255.255\tbroadcasthost\n::1             localhost\n"
 
+// MacPaths is /etc/paths of macOS: /usr/local/bin comes first.
+const MacPaths = "/usr/local/bin\n/System/Cryptexes/App/usr/bin\n/usr/bin\n/bin\n/usr/sbin\n/sbin\n"
+
 // Tools are the sample app's bundled CLI tools.
 var Tools = []string{"docker", "docker-compose", "docker-credential-desktop", "kubectl"}
+
+// The macOS groups that matter for trust (macos-layout.md, "Groups").
+const (
+	Wheel  = 0
+	Daemon = 1
+	Staff  = 20
+	Admin  = 80
+)
 
 // User is a sample account.
 type User struct {
@@ -29,96 +49,209 @@ type User struct {
 	UID, GID int
 }
 
-// Options shape the tree.
+// Options shape the tree. The zero value of every variant is the booted
+// Mac of macos-layout.md.
 type Options struct {
 	Product product.Descriptor
 	Users   []User
 	// Hosts is the content of /etc/hosts.
 	Hosts string
-	// NoUsrLocalBin leaves /usr/local/bin out, as on a fresh Apple-silicon Mac.
-	NoUsrLocalBin bool
 	// NoApp leaves the app bundle out.
 	NoApp bool
+
+	// AsBuilt gives / root:wheel 0755 and /private/var/run root:daemon
+	// 0755 instead of the booted Mac's / root:admin 1775 and
+	// /private/var/run 0775: the strict modes both must work with.
+	AsBuilt bool
+	// DraggedApp makes the app bundle belong to the first user
+	// (alice:admin 0755), as a Finder drag from a disk image leaves it.
+	DraggedApp bool
+	// BrewUsrLocal makes /usr/local/bin belong to the first user
+	// (user:admin 0755), as Homebrew on an Intel Mac leaves it.
+	BrewUsrLocal bool
+	// NoUsrLocal leaves /usr/local out, as on a fresh Apple-silicon Mac.
+	NoUsrLocal bool
+	// Plain is the old all-root:root, 0755 tree (no admin, daemon or staff
+	// groups), kept as one variant only.
+	Plain bool
 }
 
-// Build creates the tree in dir (which may exist). Ownership is applied
-// only when running as root.
-func Build(dir string, o Options) error {
-	b := builder{dir: dir, root: os.Geteuid() == 0}
-	for _, d := range []string{"private/etc", "private/var/run", "private/var/db/dslocal/nodes/Default/users",
-		"Library/Application Support", "Library/LaunchDaemons", "Library/PrivilegedHelperTools", "Library/Logs",
-		"Users/Shared", "usr/bin", "Applications"} {
-		b.mkdir(d, 0o755)
+// Entry is one path of the tree with the owner and mode it gets.
+type Entry struct {
+	Path     string // relative to the root, "." for the root itself
+	Mode     os.FileMode
+	UID, GID int
+	Link     string // symlink target, for links
+	Data     []byte // file content, for regular files
+	Dir      bool
+}
+
+// Layout lists what Build creates for o, in creation order.
+func Layout(o Options) []Entry {
+	var es []Entry
+	dir := func(p string, mode os.FileMode, uid, gid int) {
+		es = append(es, Entry{Path: p, Dir: true, Mode: mode, UID: uid, GID: gid})
 	}
-	b.mkdir("private/tmp", 0o1777)
-	b.link("private/etc", "etc")
-	b.link("private/var", "var")
-	b.link("private/tmp", "tmp")
-	if !o.NoUsrLocalBin {
-		b.mkdir("usr/local/bin", 0o755)
+	file := func(p string, data []byte, mode os.FileMode, uid, gid int) {
+		es = append(es, Entry{Path: p, Data: data, Mode: mode, UID: uid, GID: gid})
 	}
-	b.file("private/etc/hosts", []byte(o.Hosts), 0o644)
+	link := func(target, p string) {
+		es = append(es, Entry{Path: p, Link: target, Mode: os.ModeSymlink | 0o755})
+	}
+	first := User{Name: "root"}
+	if len(o.Users) > 0 {
+		first = o.Users[0]
+	}
+
+	rootMode, rootGID, runMode := os.ModeSticky|0o775, Admin, os.FileMode(0o775)
+	if o.AsBuilt {
+		rootMode, rootGID, runMode = 0o755, Wheel, 0o755
+	}
+	dir(".", rootMode, 0, rootGID)
+	dir("Applications", 0o775, 0, Admin)
+	dir("Library", 0o775, 0, Admin)
+	dir("Library/Application Support", 0o755, 0, Admin)
+	dir("Library/LaunchDaemons", 0o755, 0, Wheel)
+	dir("Library/Logs", 0o775, 0, Admin)
+	dir("Library/Preferences", 0o755, 0, Wheel)
+	dir("Library/Managed Preferences", 0o755, 0, Wheel)
+	// /Library/PrivilegedHelperTools is absent on a fresh Mac.
+	dir("Users", 0o755, 0, Admin)
+	dir("Users/Shared", os.ModeSticky|0o777, 0, Wheel)
+	dir("private", 0o755, 0, Wheel)
+	dir("private/etc", 0o755, 0, Wheel)
+	dir("private/etc/paths.d", 0o755, 0, Wheel)
+	file("private/etc/hosts", []byte(o.Hosts), 0o644, 0, Wheel)
+	file("private/etc/paths", []byte(MacPaths), 0o644, 0, Wheel)
+	dir("private/var", 0o755, 0, Wheel)
+	dir("private/var/run", runMode, 0, Daemon)
+	dir("private/var/db", 0o755, 0, Wheel)
+	dir("private/var/db/dslocal", 0o755, 0, Wheel)
+	dir("private/var/db/dslocal/nodes", 0o755, 0, Wheel)
+	dir("private/var/db/dslocal/nodes/Default", 0o755, 0, Wheel)
+	dir("private/var/db/dslocal/nodes/Default/users", 0o755, 0, Wheel)
+	dir("private/tmp", os.ModeSticky|0o777, 0, Wheel)
+	link("private/etc", "etc")
+	link("private/var", "var")
+	link("private/tmp", "tmp")
+	dir("usr", 0o755, 0, Wheel)
+	dir("usr/bin", 0o755, 0, Wheel)
+	if !o.NoUsrLocal {
+		dir("usr/local", 0o755, 0, Wheel)
+		if o.BrewUsrLocal {
+			dir("usr/local/bin", 0o755, first.UID, Admin)
+		} else {
+			dir("usr/local/bin", 0o755, 0, Wheel)
+		}
+	}
+	dir("dev", 0o555, 0, Wheel)
+	// The console user owns /dev/console: the first user is logged in.
+	file("dev/console", nil, 0o600, first.UID, Wheel)
+
 	if !o.NoApp {
+		appUID, appGID := 0, Admin
+		if o.DraggedApp {
+			appUID = first.UID
+		}
 		app := strings.TrimPrefix(o.Product.AppBundle, "/")
 		bin := strings.TrimPrefix(o.Product.BundledCLIDir(), "/")
-		b.mkdir(bin, 0o755)
-		b.file(app+"/Contents/Info.plist", infoPlist(o.Product), 0o644)
+		for p := bin; p != "Applications"; p = filepath.ToSlash(filepath.Dir(p)) {
+			dir(p, 0o755, appUID, appGID)
+		}
+		file(app+"/Contents/Info.plist", infoPlist(o.Product), 0o644, appUID, appGID)
 		for _, t := range Tools {
-			b.file(bin+"/"+t, []byte("#!/bin/sh\necho \""+t+" (sample) $*\"\n"), 0o755)
+			file(bin+"/"+t, []byte("#!/bin/sh\necho \""+t+" (sample) $*\"\n"), 0o755, appUID, appGID)
 		}
 	}
 	for _, u := range o.Users {
-		home := "Users/" + u.Name
-		b.mkdir(home, 0o750)
-		b.chown(home, u.UID, u.GID)
-		b.file("private/var/db/dslocal/nodes/Default/users/"+u.Name+".plist", dslocal(u), 0o600)
+		dir("Users/"+u.Name, 0o750, u.UID, u.GID)
+		file("private/var/db/dslocal/nodes/Default/users/"+u.Name+".plist", dslocal(u), 0o600, 0, Wheel)
 	}
-	return b.err
-}
-
-type builder struct {
-	dir  string
-	root bool
-	err  error
-}
-
-func (b *builder) p(rel string) string { return filepath.Join(b.dir, filepath.FromSlash(rel)) }
-
-func (b *builder) mkdir(rel string, perm os.FileMode) {
-	if b.err != nil {
-		return
-	}
-	if b.err = os.MkdirAll(b.p(rel), 0o755); b.err == nil {
-		b.err = os.Chmod(b.p(rel), perm)
-	}
-}
-
-func (b *builder) link(target, rel string) {
-	if b.err == nil {
-		b.err = os.Symlink(target, b.p(rel))
-	}
-}
-
-func (b *builder) file(rel string, data []byte, perm os.FileMode) {
-	if b.err != nil {
-		return
-	}
-	if b.err = os.MkdirAll(filepath.Dir(b.p(rel)), 0o755); b.err == nil {
-		if b.err = os.WriteFile(b.p(rel), data, perm); b.err == nil {
-			b.err = os.Chmod(b.p(rel), perm)
+	if o.Plain {
+		for i := range es {
+			e := &es[i]
+			if n := userName(e.Path); e.Dir && n != "" && n != "Shared" {
+				continue // homes keep their owner
+			}
+			e.UID, e.GID = 0, 0
+			switch {
+			case e.Link != "", e.Path == "private/tmp":
+			case e.Dir || e.Mode&0o100 != 0:
+				e.Mode = 0o755
+			default:
+				e.Mode = 0o644
+			}
 		}
 	}
+	return es
 }
 
-func (b *builder) chown(rel string, uid, gid int) {
-	if b.err == nil && b.root {
-		b.err = os.Lchown(b.p(rel), uid, gid)
+func userName(p string) string {
+	rest, ok := strings.CutPrefix(p, "Users/")
+	if !ok || strings.Contains(rest, "/") {
+		return ""
 	}
+	return rest
 }
+
+// Build creates the tree in dir (which may exist). Ownership is applied
+// only when running as root; then a directory the owner could not write
+// (/dev, 0555) stays owner-writable, so that the caller can remove the
+// tree again.
+func Build(dir string, o Options) error {
+	root := os.Geteuid() == 0
+	es := Layout(o)
+	p := func(rel string) string { return filepath.Join(dir, filepath.FromSlash(rel)) }
+	for _, e := range es {
+		var err error
+		switch {
+		case e.Dir:
+			err = os.MkdirAll(p(e.Path), 0o755)
+		case e.Link != "":
+			err = os.Symlink(e.Link, p(e.Path))
+		default:
+			if err = os.MkdirAll(filepath.Dir(p(e.Path)), 0o755); err == nil {
+				err = os.WriteFile(p(e.Path), e.Data, 0o600)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("sample root: %w", err)
+		}
+	}
+	// Owners and modes last, deepest first, so that a read-only directory
+	// (/dev) is filled before it is closed.
+	sort.SliceStable(es, func(i, j int) bool { return strings.Count(es[i].Path, "/") > strings.Count(es[j].Path, "/") })
+	for _, e := range es {
+		if e.Link != "" {
+			if root {
+				if err := os.Lchown(p(e.Path), 0, 0); err != nil {
+					return fmt.Errorf("sample root: %w", err)
+				}
+			}
+			continue
+		}
+		if root {
+			if err := os.Lchown(p(e.Path), e.UID, e.GID); err != nil {
+				return fmt.Errorf("sample root: %w", err)
+			}
+		}
+		mode := e.Mode
+		if !root && e.Dir {
+			mode |= 0o700
+		}
+		if err := os.Chmod(p(e.Path), mode); err != nil {
+			return fmt.Errorf("sample root: %w", err)
+		}
+	}
+	return nil
+}
+
+// BundleID is the sample app's CFBundleIdentifier.
+func BundleID(d product.Descriptor) string { return "com." + d.Name + "." + d.Name }
 
 func infoPlist(d product.Descriptor) []byte {
 	data, _ := plist.MarshalIndent(map[string]any{
-		"CFBundleIdentifier": "com." + d.Name + "." + d.Name,
+		"CFBundleIdentifier": BundleID(d),
 		"CFBundleName":       d.Name,
 		"CFBundleVersion":    "4.37.0",
 	}, plist.XMLFormat, "\t")

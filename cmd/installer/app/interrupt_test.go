@@ -1,0 +1,92 @@
+package app
+
+import (
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestInterruptConsistency sends SIGTERM (or SIGINT) at 100 random moments
+// of a slowed install (SPEC.md §13): the run either finished (exit 0, the
+// tree fully installed) or undid itself (exit 1, "interrupted; nothing
+// changed", the tree exactly as before); never anything in between, and
+// never a death by the signal once the handlers are in place.
+func TestInterruptConsistency(t *testing.T) {
+	bin, err := exec.LookPath("installer")
+	if err != nil {
+		t.Skip("the installer command is set up by TestMain")
+	}
+	runs := 100
+	if testing.Short() {
+		runs = 10
+	}
+	args := []string{"install", "--user=alice", "--kubernetes", "--allowed-org=acme", "--accept-license", "--cli-location=user", "--path-edit=shell"}
+	ref := newRoot(t)
+	original := listing(t, ref)
+	if code, errOut, _ := run(t, ref, 0, args...); code != 0 {
+		t.Fatalf("reference install: %d %s", code, errOut)
+	}
+	installed := listing(t, ref)
+
+	const slow = 2 * time.Millisecond
+	start := time.Now()
+	if out, err := crashRun(bin, newRoot(t), slow, args, -1); err != nil {
+		t.Fatalf("slowed run: %v\n%s", err, out)
+	}
+	full := time.Since(start)
+	undone, finished := 0, 0
+	for i := 0; i < runs; i++ {
+		root := newRoot(t)
+		sig := syscall.SIGTERM
+		if i%4 == 3 {
+			sig = syscall.SIGINT
+		}
+		at := time.Duration(rand.Int64N(int64(full)))
+		cmd := exec.Command(bin, append(args, "--root="+root, "--log-file="+root+".log")...)
+		cmd.Env = append(os.Environ(), "INSTALLER_TEST_SLOW_OP="+slow.String(), "INSTALLER_TEST_NOW=2026-01-02T03:04:05Z", "NO_COLOR=1")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		timer := time.AfterFunc(at, func() { _ = cmd.Process.Signal(sig) })
+		_ = cmd.Wait()
+		timer.Stop()
+		got := listing(t, root)
+		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		switch {
+		case ws.Signaled():
+			// Only before Main installed its handlers: nothing done yet.
+			if got != original {
+				t.Fatalf("%v at %v killed the run midway:\n%s", sig, at, diffLines(original, got))
+			}
+		case ws.ExitStatus() == 0:
+			finished++
+			if got != installed {
+				t.Fatalf("%v at %v: exit 0 but the tree is not installed:\n%s", sig, at, diffLines(installed, got))
+			}
+		case ws.ExitStatus() == 1:
+			undone++
+			if !strings.Contains(stderr.String(), "ERROR interrupted; nothing changed") {
+				t.Fatalf("%v at %v: exit 1 without saying so: %s", sig, at, stderr.String())
+			}
+			if got != original {
+				t.Fatalf("%v at %v: interrupted, but the tree is not as before:\n%s", sig, at, diffLines(original, got))
+			}
+		default:
+			t.Fatalf("%v at %v: exit %d: %s", sig, at, ws.ExitStatus(), stderr.String())
+		}
+		if _, err := os.Stat(filepath.Join(root, "Library/Application Support/com.docker.docker/installer.plist")); err == nil && got == original {
+			t.Fatalf("%v at %v: a profile was left behind", sig, at)
+		}
+	}
+	if undone < runs/4 {
+		t.Fatalf("only %d of %d runs were interrupted mid-apply (%d finished): the signals miss apply", undone, runs, finished)
+	}
+	t.Logf("%d runs: %d undone, %d finished (full slowed run %v)", runs, undone, finished, full)
+}

@@ -1,0 +1,146 @@
+package sampleroot
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/macfleet/installer/install/product"
+)
+
+// macLayout is the table of ../shared/macos-layout.md ("System directories
+// the installer reads, trusts or writes"), booted-Mac column, transcribed
+// here so that a change to the builder cannot drift from it unnoticed.
+var macLayout = []struct {
+	path     string
+	mode     os.FileMode
+	uid, gid int
+}{
+	{".", os.ModeSticky | 0o775, 0, Admin},
+	{"Applications", 0o775, 0, Admin},
+	{"Library", 0o775, 0, Admin},
+	{"Library/Application Support", 0o755, 0, Admin},
+	{"Library/LaunchDaemons", 0o755, 0, Wheel},
+	{"Library/Logs", 0o775, 0, Admin},
+	{"Library/Preferences", 0o755, 0, Wheel},
+	{"Library/Managed Preferences", 0o755, 0, Wheel},
+	{"Users", 0o755, 0, Admin},
+	{"Users/Shared", os.ModeSticky | 0o777, 0, Wheel},
+	{"Users/alice", 0o750, 501, Staff},
+	{"private/etc", 0o755, 0, Wheel},
+	{"private/etc/paths.d", 0o755, 0, Wheel},
+	{"private/var", 0o755, 0, Wheel},
+	{"private/var/run", 0o775, 0, Daemon},
+	{"private/var/db", 0o755, 0, Wheel},
+	{"private/tmp", os.ModeSticky | 0o777, 0, Wheel},
+	{"usr/local", 0o755, 0, Wheel},
+	{"usr/local/bin", 0o755, 0, Wheel},
+	{"dev", 0o555, 0, Wheel},
+	{"dev/console", 0o600, 501, Wheel}, // alice is logged in
+}
+
+func build(t *testing.T, o Options) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("owners need root")
+	}
+	dir := t.TempDir()
+	o.Product, _ = product.Builtin("docker")
+	o.Users = []User{{Name: "alice", UID: 501, GID: Staff}}
+	if err := Build(dir, o); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+type got struct {
+	mode     os.FileMode
+	uid, gid int
+}
+
+func stat(t *testing.T, dir, rel string) (got, bool) {
+	t.Helper()
+	fi, err := os.Lstat(filepath.Join(dir, rel))
+	if os.IsNotExist(err) {
+		return got{}, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	return got{fi.Mode() & (os.ModePerm | os.ModeSticky), int(st.Uid), int(st.Gid)}, true
+}
+
+func TestDefaultIsABootedMac(t *testing.T) {
+	dir := build(t, Options{})
+	for _, w := range macLayout {
+		g, ok := stat(t, dir, w.path)
+		if !ok {
+			t.Errorf("%s: missing", w.path)
+			continue
+		}
+		if g != (got{w.mode, w.uid, w.gid}) {
+			t.Errorf("%s: %04o %d:%d, want %04o %d:%d (macos-layout.md)", w.path, g.mode, g.uid, g.gid, w.mode, w.uid, w.gid)
+		}
+	}
+	if _, ok := stat(t, dir, "Library/PrivilegedHelperTools"); ok {
+		t.Errorf("Library/PrivilegedHelperTools exists; a fresh Mac has none")
+	}
+	for link, target := range map[string]string{"etc": "private/etc", "var": "private/var", "tmp": "private/tmp"} {
+		if got, err := os.Readlink(filepath.Join(dir, link)); err != nil || got != target {
+			t.Errorf("%s -> %q (%v), want %s", link, got, err, target)
+		}
+	}
+	// An app installed by a pkg or an MDM belongs to root.
+	if g, _ := stat(t, dir, "Applications/Docker.app/Contents/Resources/bin"); g.uid != 0 {
+		t.Errorf("bundled CLI dir owned by uid %d, want root", g.uid)
+	}
+}
+
+func TestVariants(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    Options
+		path string
+		want got
+		gone bool
+	}{
+		{"as built: /", Options{AsBuilt: true}, ".", got{0o755, 0, Wheel}, false},
+		{"as built: /private/var/run", Options{AsBuilt: true}, "private/var/run", got{0o755, 0, Daemon}, false},
+		{"dragged app", Options{DraggedApp: true}, "Applications/Docker.app/Contents/Resources/bin", got{0o755, 501, Admin}, false},
+		{"dragged app: bundle", Options{DraggedApp: true}, "Applications/Docker.app", got{0o755, 501, Admin}, false},
+		{"homebrew", Options{BrewUsrLocal: true}, "usr/local/bin", got{0o755, 501, Admin}, false},
+		{"apple silicon", Options{NoUsrLocal: true}, "usr/local", got{}, true},
+		{"plain: Library", Options{Plain: true}, "Library", got{0o755, 0, 0}, false},
+		{"plain: var/run", Options{Plain: true}, "private/var/run", got{0o755, 0, 0}, false},
+		{"plain: home keeps its owner", Options{Plain: true}, "Users/alice", got{0o750, 501, Staff}, false},
+	} {
+		dir := build(t, tc.o)
+		g, ok := stat(t, dir, tc.path)
+		switch {
+		case tc.gone && ok:
+			t.Errorf("%s: %s exists", tc.name, tc.path)
+		case !tc.gone && !ok:
+			t.Errorf("%s: %s missing", tc.name, tc.path)
+		case !tc.gone && g != tc.want:
+			t.Errorf("%s: %s is %04o %d:%d, want %04o %d:%d", tc.name, tc.path, g.mode, g.uid, g.gid, tc.want.mode, tc.want.uid, tc.want.gid)
+		}
+	}
+}
+
+func TestParseArgs(t *testing.T) {
+	a, err := ParseArgs([]string{"-as-built", "-dragged-app", "-brew", "-product", "iechor", "/r", "alice:501", "bob:502:80"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.AsBuilt || !a.DraggedApp || !a.BrewUsrLocal || a.Product.Name != "iechor" || a.Dir != "/r" ||
+		len(a.Users) != 2 || a.Users[0] != (User{"alice", 501, Staff}) || a.Users[1] != (User{"bob", 502, Admin}) {
+		t.Fatalf("parsed %+v", a)
+	}
+	for _, bad := range [][]string{{}, {"/r", "alice"}, {"/r", "alice:x"}, {"-nope", "/r"}, {"-product", "nope", "/r"}} {
+		if _, err := ParseArgs(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
