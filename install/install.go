@@ -88,6 +88,7 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 		{"socket", func() error { return p.planSocket(u) }},
 		{"hosts", p.planHosts},
 		{"helper", p.planHelper},
+		{"newsyslog", p.planNewsyslog},
 		{"settings", p.planSettings},
 		{"profile-dir", func() error { return p.ensureDir("profile", opts.Product.AppSupportDir, rootWheel, 0o755) }},
 	} {

@@ -94,9 +94,9 @@ func conventionsFor(cmd *cli.Command, path string, deps Deps, out *switchWriter)
 	cmd.Flags = dropFlags(cmd.Flags, ownDrop[path])
 	cmd.Flags = onceFlags(cmd.Flags)
 	quietBools(cmd.Flags)
-	if path == "version" {
-		// --json is accepted everywhere (SPEC.md §13) but says nothing
-		// about version in its help.
+	if !hasFlag(cmd.Flags, "json") && !cmd.SkipFlagParsing {
+		// --json is accepted everywhere (SPEC.md §13); where the command
+		// has no result of its own, what it prints is wrapped.
 		cmd.Flags = append(cmd.Flags, &cli.BoolFlag{Name: "json", Hidden: true})
 	}
 	action := cmd.Action
@@ -115,18 +115,10 @@ func conventionsFor(cmd *cli.Command, path string, deps Deps, out *switchWriter)
 		restore := out.redirect(&buf)
 		err := action(c)
 		restore()
-		if errors.Is(err, errReported) {
-			err = errors.Unwrap(err)
-		}
 		obj := resultObject(c, path, err)
 		obj["output"] = buf.String()
-		if werr := writeJSON(out, obj); werr != nil {
-			return werr
-		}
-		if err != nil {
-			return fmt.Errorf("%w%w", err, errReportedMark{})
-		}
-		return nil
+		_ = writeJSON(out, obj) // a closed stdout must not change the outcome
+		return err
 	}
 }
 

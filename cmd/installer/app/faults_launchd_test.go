@@ -232,12 +232,12 @@ func TestLiveInstallConverges(t *testing.T) {
 	}
 }
 
-// fakeHelper is a stand-in Mach-O to install as the helper: these tests
-// never run it.
+// fakeHelper is a small file with a thin arm64 Mach-O header, to install
+// as the helper of a Mac root: these tests never run it.
 func fakeHelper(t *testing.T) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "vmnetd")
-	if err := os.WriteFile(p, []byte("\xcf\xfa\xed\xfe a stand-in Mach-O vmnetd\n"), 0o755); err != nil {
+	if err := os.WriteFile(p, []byte("\xcf\xfa\xed\xfe\x0c\x00\x00\x01fake vmnetd"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -154,7 +155,7 @@ func fallbackObject(args []string, err error, code int) map[string]any {
 	}
 	command := ""
 	for _, a := range args[min(1, len(args)):] {
-		if !strings.HasPrefix(a, "-") && strings.Contains("install plan uninstall status setup ports jamf mdm policy diagnose version help completion", a) {
+		if slices.Contains(strings.Fields("install plan uninstall status setup ports jamf mdm policy diagnose version help completion"), a) {
 			command = a
 			break
 		}
@@ -173,7 +174,7 @@ func resultObject(c *cli.Context, command string, err error) map[string]any {
 	obj := map[string]any{"ok": err == nil, "exitCode": install.KindOf(err).ExitCode(), "changed": false, "command": command, "steps": []jsonStep{}}
 	addMeta(obj, c, "")
 	if err != nil {
-		obj["error"] = &jsonError{Code: install.KindOf(err).String(), Message: oneLine(err.Error())}
+		obj["error"] = &jsonError{Code: install.KindOf(err).String(), Message: oneLine(strings.TrimSuffix(err.Error(), "reported"))}
 	}
 	return obj
 }
