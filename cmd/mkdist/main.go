@@ -119,6 +119,15 @@ func LDFlags(version string) string {
 		" -X main.Version=" + version
 }
 
+// Names are the files of the distribution (SPEC §12), in the order Build
+// writes them: SHA256SUMS last.
+func Names(version string) []string {
+	return []string{"installer", "vmnetd",
+		"macfleet-installer-" + version + ".pkg",
+		"macfleet-installer-uninstall-" + version + ".pkg",
+		"SHA256SUMS"}
+}
+
 // Result lists what Build wrote.
 type Result struct {
 	Version string
@@ -172,21 +181,19 @@ func Build(ctx context.Context, o Options) (Result, error) {
 	man := manPage(o.Version)
 
 	files := map[string][]byte{"installer": bins["installer"], "vmnetd": bins["vmnetd"]}
-	toolPkg := fmt.Sprintf("macfleet-installer-%s.pkg", o.Version)
-	uninstallPkg := fmt.Sprintf("macfleet-installer-uninstall-%s.pkg", o.Version)
+	names := Names(o.Version)
+	toolPkg, uninstallPkg := names[2], names[3]
 	if files[toolPkg], err = ToolPackage(o.Version, o.Epoch, bins["installer"], bins["vmnetd"], man).Bytes(id); err != nil {
 		return Result{}, err
 	}
 	if files[uninstallPkg], err = UninstallPackage(o.Version, o.Epoch).Bytes(id); err != nil {
 		return Result{}, err
 	}
-	names := []string{"installer", "vmnetd", toolPkg, uninstallPkg}
 	var sums strings.Builder
 	for _, n := range []string{"installer", toolPkg, uninstallPkg, "vmnetd"} {
 		fmt.Fprintf(&sums, "%x  %s\n", sha256.Sum256(files[n]), n)
 	}
 	files["SHA256SUMS"] = []byte(sums.String())
-	names = append(names, "SHA256SUMS")
 
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return Result{}, fmt.Errorf("output directory: %w", err)

@@ -416,3 +416,45 @@ func TestWrongPassword(t *testing.T) {
 		t.Error("a version with XML characters was accepted")
 	}
 }
+
+// TestReadmeInstallTable: the README's Install table lists exactly the
+// files make dist makes.
+func TestReadmeInstallTable(t *testing.T) {
+	src, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(src, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(data), "\n## Install\n")
+	if !ok {
+		t.Fatal("README has no Install section")
+	}
+	sec, _, _ = strings.Cut(sec, "\n## ")
+	var got []string
+	for _, l := range strings.Split(sec, "\n") {
+		if !strings.HasPrefix(l, "| `") {
+			continue
+		}
+		first := strings.Split(l, "|")[1]
+		for _, f := range strings.Split(first, ",") {
+			got = append(got, strings.Trim(strings.TrimSpace(f), "`"))
+		}
+		if strings.Contains(l, "SHA256SUMS") {
+			break // the end of the first table
+		}
+	}
+	want := Names("<version>")
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("README Install table lists %q, make dist makes %q", got, want)
+	}
+	for _, upload := range []string{"Jamf Pro", "Intune", "Kandji", "Munki", "Fleet"} {
+		if !strings.Contains(sec, "| "+upload+" | ") {
+			t.Errorf("README Install table has no row for %s", upload)
+		}
+	}
+}
