@@ -1,7 +1,11 @@
+// The postinstall written here runs as root on every Mac that receives
+// the package: every flag is single-quoted, nothing in it expands.
+
 package app
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -38,6 +42,9 @@ func runMDMPkg(c *cli.Context, deps Deps) error {
 	out := c.String("out")
 	if out == "" {
 		return install.Errorf(install.KindUsage, "mdm pkg: --out FILE.pkg is required")
+	}
+	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
+		return install.Errorf(install.KindUsage, "mdm pkg: --out %s: its directory %s does not exist", out, filepath.Dir(out))
 	}
 	if isSetHere(c, "root") {
 		return install.Errorf(install.KindUsage, "mdm pkg: --root cannot be baked in: the postinstall passes the volume Installer installs on ($3)")
