@@ -13,7 +13,7 @@ LDFLAGS := -X github.com/macfleet/installer/cmd/installer/app.Version=$(VERSION)
 DIST    ?= dist
 PKGS    := ./...
 
-.PHONY: all build dist test deps demo bench fuzz fmt lint clean docs
+.PHONY: all build dist version test deps demo bench fuzz fmt lint clean docs
 
 all: build
 
@@ -27,6 +27,9 @@ build:
 # SIGN_P12=FILE and SIGN_P12_PASSWORD_FILE=FILE sign both packages.
 dist:
 	VERSION='$(VERSION)' $(GO) run ./cmd/mkdist -out $(DIST)
+
+version:
+	@echo '$(VERSION)'
 
 # Test tools from Debian: installed only when missing, only as root.
 TEST_TOOLS := python3:python3 setpriv:util-linux flock:util-linux unshare:util-linux curl:curl getent:libc-bin zsh:zsh fish:fish shellcheck:shellcheck man:man-db mandoc:mandoc bsdtar:libarchive-tools cpio:cpio

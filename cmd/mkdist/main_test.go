@@ -458,3 +458,30 @@ func TestReadmeInstallTable(t *testing.T) {
 		}
 	}
 }
+
+// TestMakefileVersion: make's VERSION (make build) is mkdist's.
+func TestMakefileVersion(t *testing.T) {
+	need(t, "make", "git")
+	src, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Version(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("make", "-s", "version")
+	cmd.Dir = src
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, "VERSION=") {
+			cmd.Env = append(cmd.Env, e)
+		}
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(out)); got != want {
+		t.Errorf("make version says %q, mkdist %q", got, want)
+	}
+}
