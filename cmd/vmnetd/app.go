@@ -24,8 +24,10 @@ import (
 	"github.com/macfleet/installer/install/product"
 )
 
-// Version is set at build time with -ldflags "-X main.Version=…".
-var Version = ""
+// Version is set at build time with -ldflags "-X main.Version=…", to
+// the same value as the installer's (make build, make dist); the default
+// is the installer's default too.
+var Version = "0.1.0-dev"
 
 // Exit codes of SPEC.md §10 that vmnetd uses.
 const (
@@ -231,15 +233,7 @@ func launchctlBootout(label string) error {
 	return nil
 }
 
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
+func version() string { return Version }
 
 // commit is the 40-character id sent in the hello (zeros when unknown).
 func commit() string {

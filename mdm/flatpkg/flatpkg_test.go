@@ -2,11 +2,14 @@ package flatpkg_test
 
 import (
 	"bytes"
+	"compress/zlib"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/binary"
+	"encoding/pem"
 	"encoding/xml"
 	"io"
 	"io/fs"
@@ -492,6 +495,9 @@ func TestSignedVerifiesAndNamesTheCertificate(t *testing.T) {
 			t.Errorf("%s: checksum broken by signing", file.Name)
 		}
 	}
+	// The CMS x-signature, checked by openssl against the certificate.
+	checkCMS(t, f, cert)
+
 	// Signing is deterministic too.
 	again, _ := sample().Bytes(id)
 	if data, _ := os.ReadFile(f); !bytes.Equal(data, again) {
@@ -538,5 +544,52 @@ func TestCksumMatchesPOSIX(t *testing.T) {
 	}
 	if got := flatpkg.Cksum(nil); got != 4294967295 {
 		t.Errorf("Cksum() = %d", got)
+	}
+}
+
+// checkCMS reads the TOC's x-signature and verifies it with openssl cms
+// over the TOC digest, trusting only cert.
+func checkCMS(t *testing.T, pkg string, cert *x509.Certificate) {
+	t.Helper()
+	need(t, "openssl")
+	data, err := os.ReadFile(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zlen := binary.BigEndian.Uint64(data[8:])
+	zr, err := zlib.NewReader(bytes.NewReader(data[28 : 28+zlen]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var toc struct {
+		X struct {
+			Style  string   `xml:"style,attr"`
+			Offset int      `xml:"offset"`
+			Size   int      `xml:"size"`
+			Certs  []string `xml:"KeyInfo>X509Data>X509Certificate"`
+		} `xml:"toc>x-signature"`
+	}
+	if err := xml.NewDecoder(zr).Decode(&toc); err != nil {
+		t.Fatal(err)
+	}
+	if toc.X.Style != "CMS" || toc.X.Size == 0 || len(toc.X.Certs) != 1 {
+		t.Fatalf("x-signature: %+v", toc.X)
+	}
+	heap := 28 + int(zlen)
+	digest := sha1.Sum(data[28 : 28+zlen])
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "sig.der"), data[heap+toc.X.Offset:heap+toc.X.Offset+toc.X.Size], 0o644)
+	os.WriteFile(filepath.Join(dir, "digest"), digest[:], 0o644)
+	os.WriteFile(filepath.Join(dir, "ca.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644)
+	out := run(t, dir, "sh", "-c", "openssl cms -verify -inform DER -in sig.der -content digest -binary -CAfile ca.pem -purpose any -attime 1767323045 -out /dev/null 2>&1 && openssl cms -cmsout -print -inform DER -in sig.der")
+	if !strings.Contains(out, "Verification successful") || !strings.Contains(out, "Developer ID Installer: Test Org (TEAMID1234)") {
+		t.Errorf("openssl cms:\n%s", out)
+	}
+	// Another digest does not verify: the check can fail.
+	os.WriteFile(filepath.Join(dir, "digest"), make([]byte, 20), 0o644)
+	cmd := exec.Command("openssl", "cms", "-verify", "-inform", "DER", "-in", "sig.der", "-content", "digest", "-binary", "-CAfile", "ca.pem", "-purpose", "any", "-attime", "1767323045", "-out", os.DevNull)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Errorf("openssl verified the CMS signature over another digest: %s", out)
 	}
 }

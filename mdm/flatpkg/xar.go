@@ -18,8 +18,8 @@ import (
 // contents (TOC), then the heap. The heap starts with the SHA-1 of the
 // compressed TOC (the TOC names it as <checksum>), then, when signed, the
 // RSA signature of that digest (<signature style="RSA"> with the
-// certificate chain in its KeyInfo, as productsign and `xar --sign` make
-// it), then every file's bytes. Files are stored unencoded
+// certificate chain in its KeyInfo) and a CMS one (<x-signature
+// style="CMS">), as productsign makes them, then every file's bytes. Files are stored unencoded
 // (application/octet-stream) with SHA-1 archived and extracted checksums.
 
 const (
@@ -39,12 +39,17 @@ type xarNode struct {
 // xarWrite lays out the nodes (top-level first) and returns the archive.
 func xarWrite(nodes []*xarNode, mtime time.Time, id *Identity) ([]byte, error) {
 	heapStart := int64(sha1.Size)
-	var sigSize int
+	var sigSize, cmsSize int
 	var key *rsa.PrivateKey
 	if id != nil {
 		key = id.Key
 		sigSize = key.Size()
-		heapStart += int64(sigSize)
+		sized, err := cmsSignature(id, make([]byte, sha1.Size), mtime, false)
+		if err != nil {
+			return nil, err
+		}
+		cmsSize = len(sized)
+		heapStart += int64(sigSize + cmsSize)
 	}
 	var toc strings.Builder
 	toc.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<xar>\n <toc>\n")
@@ -56,6 +61,12 @@ func xarWrite(nodes []*xarNode, mtime time.Time, id *Identity) ([]byte, error) {
 			fmt.Fprintf(&toc, "    <X509Certificate>%s</X509Certificate>\n", base64.StdEncoding.EncodeToString(c.Raw))
 		}
 		toc.WriteString("   </X509Data>\n  </KeyInfo>\n </signature>\n")
+		fmt.Fprintf(&toc, " <x-signature style=\"CMS\">\n  <offset>%d</offset>\n  <size>%d</size>\n", sha1.Size+sigSize, cmsSize)
+		toc.WriteString("  <KeyInfo xmlns=\"http://www.w3.org/2000/09/xmldsig#\">\n   <X509Data>\n")
+		for _, c := range id.Chain {
+			fmt.Fprintf(&toc, "    <X509Certificate>%s</X509Certificate>\n", base64.StdEncoding.EncodeToString(c.Raw))
+		}
+		toc.WriteString("   </X509Data>\n  </KeyInfo>\n </x-signature>\n")
 	}
 	ts := mtime.UTC().Format("2006-01-02T15:04:05Z")
 	fmt.Fprintf(&toc, " <creation-time>%s</creation-time>\n", ts)
@@ -119,6 +130,14 @@ func xarWrite(nodes []*xarNode, mtime time.Time, id *Identity) ([]byte, error) {
 			return nil, fmt.Errorf("sign the package's table of contents: signature of %d bytes, want %d", len(sig), sigSize)
 		}
 		out.Write(sig)
+		cms, err := cmsSignature(id, digest[:], mtime, true)
+		if err != nil {
+			return nil, err
+		}
+		if len(cms) != cmsSize {
+			return nil, fmt.Errorf("sign the package's table of contents: CMS signature of %d bytes, want %d", len(cms), cmsSize)
+		}
+		out.Write(cms)
 	}
 	out.Write(heap.Bytes())
 	return out.Bytes(), nil

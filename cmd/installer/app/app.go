@@ -24,6 +24,9 @@ import (
 // a closed stdout or stderr is a failed write, never a kill (SIGPIPE).
 func Main(ctx context.Context, args []string, deps Deps) int {
 	ignoreSIGPIPE()
+	if code, ok := appleSyntax(args, deps.Stderr); ok {
+		return code
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	out := newSwitchWriter(deps.Stdout)

@@ -52,11 +52,12 @@ func mdmCommand(deps Deps) *cli.Command {
 				UsageText: "installer mdm script --vendor=jamf|intune [--installer-path PATH] [install flags, intune only]",
 				Flags: withGlobals(append(installFlags(),
 					&cli.StringFlag{Name: "vendor", Usage: "jamf or intune"},
-					&cli.StringFlag{Name: "installer-path", Value: "/usr/local/bin/installer", Usage: "where the installer is on the Macs"},
+					&cli.StringFlag{Name: "installer-path", Value: "/usr/local/macfleet/bin/installer", Usage: "where the installer is on the Macs"},
 					&cli.StringFlag{Name: "log-dir", Usage: "where the script logs (default /Library/Logs/<product>-installer)"})...),
 				OnUsageError: usageError,
 				Action:       func(c *cli.Context) error { return runMDMScript(c, deps) },
 			},
+			mdmPkgCommand(deps),
 		},
 	}
 }
