@@ -23,20 +23,45 @@ import (
 // user's server would.
 func attackChild(mode string, c Client, args []string) int {
 	switch mode {
-	case "stall": // hold N connections that never finish their hello
+	case "stall": // hold N connections that never finish their hello; reopen any vmnetd closes
 		n, _ := strconv.Atoi(args[1])
+		stall := func() (net.Conn, error) {
+			conn, err := net.Dial("unix", c.Socket)
+			if err == nil {
+				_, err = conn.Write(MarshalHello(Hello{})[:20])
+			}
+			return conn, err
+		}
+		quit := make(chan struct{})
 		var conns []net.Conn
 		for range n {
-			conn, err := net.Dial("unix", c.Socket)
+			conn, err := stall()
 			if err != nil {
 				fmt.Println("error:", err)
 				return 0
 			}
-			conn.Write(MarshalHello(Hello{})[:20])
 			conns = append(conns, conn)
+		}
+		for _, conn := range conns {
+			go func() {
+				for {
+					io.Copy(io.Discard, conn) // until vmnetd closes it
+					conn.Close()
+					select {
+					case <-quit:
+						return
+					default:
+					}
+					var err error
+					if conn, err = stall(); err != nil {
+						return
+					}
+				}
+			}()
 		}
 		fmt.Printf("bound %d stalled connections\n", len(conns))
 		io.Copy(io.Discard, os.Stdin)
+		close(quit)
 		for _, conn := range conns {
 			conn.Close()
 		}
@@ -82,6 +107,21 @@ func attackChild(mode string, c Client, args []string) int {
 		}
 		f.Close()
 		fmt.Println("bound")
+	case "bind-loop": // N binds in a row; prints p50 and p99 in µs
+		n, _ := strconv.Atoi(args[2])
+		ap := netip.MustParseAddrPort(args[1])
+		lat := make([]time.Duration, 0, n)
+		for range n {
+			start := time.Now()
+			f, err := c.Bind(context.Background(), TCP, ap)
+			if err != nil {
+				fmt.Println("error:", err)
+				return 0
+			}
+			f.Close()
+			lat = append(lat, time.Since(start))
+		}
+		fmt.Printf("p50 %.1f p99 %.1f\n", us(quantile(lat, 0.5)), us(quantile(lat, 0.99)))
 	case "timed-bind":
 		start := time.Now()
 		f, err := c.Bind(context.Background(), TCP, netip.MustParseAddrPort(args[1]))

@@ -258,7 +258,7 @@ func runChild(mode string, args []string) int {
 		}
 		ln.Close()
 		fmt.Println("bound via", via)
-	case "stall", "flood", "hold-tcp", "hold-udp", "timed-bind", "bind-tcp", "bind-udp":
+	case "stall", "flood", "hold-tcp", "hold-udp", "timed-bind", "bind-tcp", "bind-udp", "bind-loop":
 		return attackChild(mode, c, args)
 	case "bind":
 		ap, err := ParseAddr(args[1])

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/renameio/v2"
+
+	"github.com/macfleet/installer/hostsfile/hostsgen"
 )
 
 // benchCase is a hosts file without localhost ("add" must append a block)
@@ -22,23 +24,8 @@ type benchCase struct {
 	present []byte
 }
 
-// genHosts makes n lines like a big ad-blocking or lab hosts file: about
-// 27 bytes each, a comment every 1000 lines, aliases on some lines.
-func genHosts(n int) []byte {
-	var b bytes.Buffer
-	b.Grow(n * 28)
-	for i := 0; i < n; i++ {
-		switch {
-		case i%1000 == 0:
-			fmt.Fprintf(&b, "# section %d\n", i/1000)
-		case i%4 == 0:
-			fmt.Fprintf(&b, "10.%d.%d.%d\th%x.lan a%x\n", i>>16&255, i>>8&255, i&255, i, i)
-		default:
-			fmt.Fprintf(&b, "10.%d.%d.%d\thost-%x.lan\n", i>>16&255, i>>8&255, i&255, i)
-		}
-	}
-	return b.Bytes()
-}
+// genHosts makes n lines like a big lab hosts file (hostsgen.Lab).
+func genHosts(n int) []byte { return hostsgen.Lab(n) }
 
 // genLongLine is one line of about 100 KB: a host with thousands of aliases.
 func genLongLine() []byte {
@@ -64,6 +51,8 @@ var benchCases = sync.OnceValue(func() []benchCase {
 		mk("170k", 170_000, genHosts(170_000)),
 		mk("1M", 1_000_000, genHosts(1_000_000)),
 		mk("100KB-line", 1, genLongLine()),
+		mk("adblock-60k", 60_000, hostsgen.AdBlock(60_000)),
+		mk("adblock-1M", 1_000_000, hostsgen.AdBlock(1_000_000)),
 	}
 })
 

@@ -85,6 +85,8 @@ type Settings struct {
 	OverrideProxyExclude     string   `plist:"OverrideProxyExclude,omitempty" json:"overrideProxyExclude,omitempty"`
 	OverrideProxyPAC         string   `plist:"OverrideProxyPAC,omitempty" json:"overrideProxyPac,omitempty"`
 	OverrideProxyEmbeddedPAC string   `plist:"OverrideProxyEmbeddedPAC,omitempty" json:"overrideProxyEmbeddedPac,omitempty"`
+	// Warnings about these settings, for the run to log; never stored.
+	Warnings []string `plist:"-" json:"-"`
 }
 
 // Result is what a run did (or, for a dry run, would do).

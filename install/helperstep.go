@@ -26,8 +26,26 @@ func (p *planner) planHelper() error {
 	if err != nil {
 		return err
 	}
-	for _, dir := range []string{path.Dir(d.HelperBinary()), path.Dir(d.HelperPlist())} {
+	// launchd never starts a job whose log directory is missing.
+	for _, dir := range []string{path.Dir(d.HelperBinary()), path.Dir(d.HelperPlist()), path.Dir(helperLog(d.Name))} {
 		if err := p.ensureDir(step, dir, rootWheel, 0o755); err != nil {
+			return err
+		}
+	}
+	if logDir := path.Dir(helperLog(d.Name)); !p.hasItem("dir", logDir) {
+		// Made by the installer's own log before this plan: ours all the
+		// same (uninstall removes it once it is empty).
+		p.receipt = append(p.receipt, Item{Kind: "dir", Path: logDir, Step: step})
+	}
+	if fromFile(d) {
+		desc, err := encodePlist(d)
+		if err != nil {
+			return err
+		}
+		if err := p.ensureDir(step, d.AppSupportDir, rootWheel, 0o755); err != nil {
+			return err
+		}
+		if err := p.putFile(step, productFile(d), "", "", desc, 0o644, rootWheel, "product descriptor for vmnetd"); err != nil {
 			return err
 		}
 	}
@@ -41,12 +59,13 @@ func (p *planner) planHelper() error {
 	}
 	binChanged := len(p.ops) > n
 	plist, err := encodePlist(launchDaemon{
-		Label:             d.HelperLabel,
-		ProgramArguments:  []string{d.HelperBinary(), "--product", d.Name},
-		RunAtLoad:         true,
-		KeepAlive:         true,
-		StandardOutPath:   helperLog(d.Name),
-		StandardErrorPath: helperLog(d.Name),
+		Label:                       d.HelperLabel,
+		ProgramArguments:            helperArgs(d),
+		RunAtLoad:                   true,
+		KeepAlive:                   &keepAlive{SuccessfulExit: false},
+		AssociatedBundleIdentifiers: p.bundleIDs(),
+		StandardOutPath:             helperLog(d.Name),
+		StandardErrorPath:           helperLog(d.Name),
 	})
 	if err != nil {
 		return err
@@ -110,7 +129,7 @@ func (p *planner) helperSource() ([]byte, string, error) {
 	if err == nil {
 		// Root will run it: it must come from a place only root controls.
 		if err := checkTrusted(p.env, inApp); err != nil {
-			return nil, "", err
+			return nil, "", errNotRootsHelper(inApp, err)
 		}
 		return b, inApp, nil
 	}

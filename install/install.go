@@ -46,14 +46,18 @@ func Install(env *Env, opts Options) (*Result, error) {
 	if old != nil && old.Product != opts.Product.Name {
 		return nil, Errorf(KindFailed, "profile %s belongs to product %q, not %q", opts.Product.ProfilePath(), old.Product, opts.Product.Name)
 	}
-	if err := checkTrustedPaths(env, opts); err != nil {
+	dragged, err := checkTrustedPaths(env, opts, u.UID)
+	if err != nil {
 		return nil, err
 	}
 	if !env.applyOwnership() && !opts.DryRun {
-		env.log().Warn("not running as root: ownership of created files is not applied (offline install)",
+		env.log().Warn("not running as root: ownership of created files is not applied (offline install); launchd will refuse LaunchDaemons not owned by root: chown them root:wheel before the image boots",
 			zap.Int("euid", env.Euid))
 	}
 	res, err := plan(env, opts, u, old, oldBytes)
+	if err == nil && dragged {
+		res.Notes = append(res.Notes, fmt.Sprintf("%s belongs to %s (dragged into /Applications): its tools are linked, but root never runs anything from it; install the app with a pkg or your MDM to make it root's", opts.Product.AppBundle, u.Name))
+	}
 	if err != nil || opts.DryRun {
 		return res, unsafeIfEscape(err, u.Home)
 	}
@@ -84,6 +88,7 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 		{"socket", func() error { return p.planSocket(u) }},
 		{"hosts", p.planHosts},
 		{"helper", p.planHelper},
+		{"newsyslog", p.planNewsyslog},
 		{"settings", p.planSettings},
 		{"profile-dir", func() error { return p.ensureDir("profile", opts.Product.AppSupportDir, rootWheel, 0o755) }},
 	} {

@@ -1,17 +1,29 @@
 package install
 
 import (
-	"bytes"
 	"encoding/json"
 	"path"
+
+	"github.com/macfleet/installer/install/adminsettings"
 )
 
+// vendorFiles are the files step 8 may write in the app support dir, in
+// the order they are written.
+var vendorFiles = []string{"admin-settings.json", "desktop.plist", "install-settings.json", "registry.json"}
+
 // planSettings is step 8: the vendor's own install settings, as files in
-// the app support dir that the app reads at start.
+// the app support dir that the app reads at start (SPEC.md §4 step 8):
+// registry.json and desktop.plist (Docker Desktop 4.32+ reads the plist
+// first) for the allowed organizations, admin-settings.json checked
+// against Docker's documented structure, install-settings.json for the
+// rest.
 func (p *planner) planSettings() error {
 	const step = "settings"
 	d := p.opts.Product
 	s := p.opts.Settings
+	for _, w := range s.Warnings {
+		p.note("%s", w)
+	}
 	files := map[string][]byte{}
 	if len(s.AllowedOrgs) > 0 {
 		b, err := json.Marshal(struct {
@@ -21,13 +33,22 @@ func (p *planner) planSettings() error {
 			return err
 		}
 		files["registry.json"] = append(b, '\n')
+		pl, err := encodePlist(struct {
+			AllowedOrgs []string `plist:"allowedOrgs"`
+		}{s.AllowedOrgs})
+		if err != nil {
+			return err
+		}
+		files["desktop.plist"] = append(pl, '\n')
 	}
 	if s.AdminSettings != "" {
-		var buf bytes.Buffer
-		if err := json.Indent(&buf, []byte(s.AdminSettings), "", "  "); err != nil {
-			return Errorf(KindUsage, "--admin-settings is not valid JSON: %w", err)
+		// Checked again here: whatever the caller did, a malformed file
+		// never reaches the root.
+		c, err := adminsettings.Check(s.AdminSettings)
+		if err != nil {
+			return Errorf(KindUsage, "--admin-settings: %w", err)
 		}
-		files["admin-settings.json"] = append(buf.Bytes(), '\n')
+		files["admin-settings.json"] = c.File
 	}
 	if s.AcceptLicense || s.ProxyHTTPMode != "" {
 		b, err := json.MarshalIndent(s, "", "  ")
@@ -42,7 +63,7 @@ func (p *planner) planSettings() error {
 	if err := p.ensureDir(step, d.AppSupportDir, rootWheel, 0o755); err != nil {
 		return err
 	}
-	for _, name := range []string{"admin-settings.json", "install-settings.json", "registry.json"} {
+	for _, name := range vendorFiles {
 		if data, ok := files[name]; ok {
 			if err := p.putFile(step, path.Join(d.AppSupportDir, name), "", "", data, 0o644, rootWheel, "vendor setting"); err != nil {
 				return err

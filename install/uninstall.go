@@ -31,7 +31,7 @@ func Uninstall(env *Env, opts Options) (*Result, error) {
 	if prof == nil {
 		return &Result{}, nil
 	}
-	if err := checkTrustedPaths(env, opts); err != nil {
+	if _, err := checkTrustedPaths(env, opts, prof.UID); err != nil {
 		return nil, err
 	}
 	p := &planner{env: env, opts: opts, old: prof}

@@ -3,7 +3,6 @@ package mdm
 import (
 	"crypto/ed25519"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +10,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/macfleet/installer/install/adminsettings"
 )
 
 // ManagedPrefsDir is where macOS writes the preferences a configuration
@@ -64,13 +65,16 @@ func (t Type) String() string {
 	return fmt.Sprintf("Type(%d)", int(t))
 }
 
-// Key is one managed-preferences key.
+// Key is one managed-preferences key: a row of the settings table that
+// has one (see [Settings]).
 type Key struct {
-	Name   string   // the plist key, e.g. "Kubernetes"
-	Flag   string   // the install flag it mirrors, without dashes, e.g. "kubernetes"
-	Type   Type     // the plist type it must have
-	Values []string // the values an enumerated string accepts; nil when free text
-	Doc    string   // one line for the docs
+	Name    string   // the plist key, e.g. "Kubernetes"
+	Flag    string   // the install flag it mirrors, without dashes, e.g. "kubernetes"
+	Type    Type     // the plist type it must have
+	Values  []string // the values an enumerated string accepts; nil when free text
+	Doc     string   // one line for the docs
+	Title   string   // a few words for a console's form
+	Default any      // string, bool or nil: what a run takes when nothing gives the key
 }
 
 // keySpec ties a Key to its Prefs field and the checks on its value.
@@ -79,41 +83,50 @@ type keySpec struct {
 	str     func(*Prefs) **string
 	boolean func(*Prefs) **bool
 	check   func(string) error // for strings, beyond Values
+	// dict: a dictionary is accepted too, and kept as its JSON text.
+	dict bool
 }
 
-var keySpecs = []keySpec{
-	{Key: Key{Name: "User", Flag: "user", Type: TypeString, Doc: "the one user the app runs as, or @console"},
-		str: func(p *Prefs) **string { return &p.User }, check: checkUserPref},
-	{Key: Key{Name: "CLILocation", Flag: "cli-location", Type: TypeString, Values: []string{"system", "user"}, Doc: "where the CLI links go"},
-		str: func(p *Prefs) **string { return &p.CLILocation }},
-	{Key: Key{Name: "PathEdit", Flag: "path-edit", Type: TypeString, Values: []string{"paths.d", "shell", "none"}, Doc: "how the user location gets on PATH"},
-		str: func(p *Prefs) **string { return &p.PathEdit }},
-	{Key: Key{Name: "DockerSocket", Flag: "docker-socket", Type: TypeBoolean, Doc: "link the socket path to the user's socket"},
-		boolean: func(p *Prefs) **bool { return &p.DockerSocket }},
-	{Key: Key{Name: "PrivilegedPorts", Flag: "privileged-ports", Type: TypeBoolean, Doc: "install the vmnetd helper for ports below 1024"},
-		boolean: func(p *Prefs) **bool { return &p.PrivilegedPorts }},
-	{Key: Key{Name: "Kubernetes", Flag: "kubernetes", Type: TypeBoolean, Doc: "map the kubernetes name to 127.0.0.1"},
-		boolean: func(p *Prefs) **bool { return &p.Kubernetes }},
-	{Key: Key{Name: "AcceptLicense", Flag: "accept-license", Type: TypeBoolean, Doc: "accept the vendor's license for the user"},
-		boolean: func(p *Prefs) **bool { return &p.AcceptLicense }},
-	{Key: Key{Name: "AllowedOrgs", Flag: "allowed-org", Type: TypeStringArray, Doc: "organizations users must sign in to"}},
-	{Key: Key{Name: "AdminSettings", Flag: "admin-settings", Type: TypeString, Doc: "admin settings, as JSON text"},
-		str: func(p *Prefs) **string { return &p.AdminSettings }, check: checkJSON},
-	{Key: Key{Name: "ProxyHTTPMode", Flag: "proxy-http-mode", Type: TypeString, Values: []string{"system", "manual"}, Doc: "proxy mode"},
-		str: func(p *Prefs) **string { return &p.ProxyHTTPMode }},
-	{Key: Key{Name: "OverrideProxyHTTP", Flag: "override-proxy-http", Type: TypeString, Doc: "HTTP proxy URL (manual mode)"},
-		str: func(p *Prefs) **string { return &p.OverrideProxyHTTP }},
-	{Key: Key{Name: "OverrideProxyHTTPS", Flag: "override-proxy-https", Type: TypeString, Doc: "HTTPS proxy URL (manual mode)"},
-		str: func(p *Prefs) **string { return &p.OverrideProxyHTTPS }},
-	{Key: Key{Name: "OverrideProxyExclude", Flag: "override-proxy-exclude", Type: TypeString, Doc: "hosts that bypass the proxy (manual mode)"},
-		str: func(p *Prefs) **string { return &p.OverrideProxyExclude }},
-	{Key: Key{Name: "OverrideProxyPAC", Flag: "override-proxy-pac", Type: TypeString, Doc: "PAC file URL (manual mode)"},
-		str: func(p *Prefs) **string { return &p.OverrideProxyPAC }},
-	{Key: Key{Name: "OverrideProxyEmbeddedPAC", Flag: "override-proxy-embedded-pac", Type: TypeString, Doc: "PAC script (manual mode)"},
-		str: func(p *Prefs) **string { return &p.OverrideProxyEmbeddedPAC }},
-	{Key: Key{Name: "PolicyKey", Flag: "policy-key", Type: TypeString, Doc: "base64 ed25519 public key that may sign registry access policies"},
-		str: func(p *Prefs) **string { return &p.PolicyKey }, check: checkPolicyKey},
+// prefFields are the Prefs field and the extra checks of each key.
+var prefFields = map[string]keySpec{
+	"User":                     {str: func(p *Prefs) **string { return &p.User }, check: checkUserPref},
+	"CLILocation":              {str: func(p *Prefs) **string { return &p.CLILocation }},
+	"PathEdit":                 {str: func(p *Prefs) **string { return &p.PathEdit }},
+	"DockerSocket":             {boolean: func(p *Prefs) **bool { return &p.DockerSocket }},
+	"PrivilegedPorts":          {boolean: func(p *Prefs) **bool { return &p.PrivilegedPorts }},
+	"Kubernetes":               {boolean: func(p *Prefs) **bool { return &p.Kubernetes }},
+	"AcceptLicense":            {boolean: func(p *Prefs) **bool { return &p.AcceptLicense }},
+	"AllowedOrgs":              {},
+	"AdminSettings":            {str: func(p *Prefs) **string { return &p.AdminSettings }, check: checkJSONish, dict: true},
+	"ProxyHTTPMode":            {str: func(p *Prefs) **string { return &p.ProxyHTTPMode }},
+	"OverrideProxyHTTP":        {str: func(p *Prefs) **string { return &p.OverrideProxyHTTP }},
+	"OverrideProxyHTTPS":       {str: func(p *Prefs) **string { return &p.OverrideProxyHTTPS }},
+	"OverrideProxyExclude":     {str: func(p *Prefs) **string { return &p.OverrideProxyExclude }},
+	"OverrideProxyPAC":         {str: func(p *Prefs) **string { return &p.OverrideProxyPAC }},
+	"OverrideProxyEmbeddedPAC": {str: func(p *Prefs) **string { return &p.OverrideProxyEmbeddedPAC }},
+	"PolicyKey":                {str: func(p *Prefs) **string { return &p.PolicyKey }, check: checkPolicyKey},
 }
+
+// keySpecs are the rows of the settings table with a managed-preferences
+// key, in its order.
+var keySpecs = func() []keySpec {
+	var out []keySpec
+	for _, s := range settingsTable {
+		if s.Key == "" {
+			continue
+		}
+		f, ok := prefFields[s.Key]
+		if !ok {
+			panic("mdm: settings table key " + s.Key + " has no Prefs field")
+		}
+		f.Key = Key{Name: s.Key, Flag: s.Flag, Type: s.Type, Values: s.Values, Doc: s.Help, Title: s.Title, Default: s.Default}
+		out = append(out, f)
+	}
+	if len(out) != len(prefFields) {
+		panic("mdm: a Prefs field has no row in the settings table")
+	}
+	return out
+}()
 
 // Keys lists the known keys and their plist types, for docs and the
 // .mobileconfig generator, in a stable order.
@@ -234,7 +247,17 @@ func (p *Prefs) set(spec keySpec, v any) error {
 		}
 		*spec.boolean(p) = &b
 	case TypeString:
+		if d, ok := v.(map[string]any); ok && spec.dict {
+			text, err := dictJSON(d)
+			if err != nil {
+				return err
+			}
+			v = text
+		}
 		s, ok := v.(string)
+		if !ok && spec.dict {
+			return fmt.Errorf("must be a string or a dictionary, got %s", typeName(v))
+		}
 		if !ok {
 			return fmt.Errorf("must be a string, got %s", typeName(v))
 		}
@@ -330,9 +353,11 @@ func checkUserPref(s string) error {
 	return nil
 }
 
-func checkJSON(s string) error {
-	if !json.Valid([]byte(s)) {
-		return errors.New("must hold valid JSON text")
+// checkJSONish accepts JSON text, or the single-quoted form Docker's
+// install guide shows; the settings layer checks the structure.
+func checkJSONish(s string) error {
+	if _, _, err := adminsettings.Decode(s); err != nil {
+		return fmt.Errorf("must hold valid JSON text or be a dictionary (%s)", strings.TrimPrefix(err.Error(), "admin settings: "))
 	}
 	return nil
 }

@@ -97,7 +97,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.IntFlag{Name: "allow-uid", Usage: "serve this uid instead of the profile's user (no policy key)", DefaultText: "the profile's UID"},
 			&cli.StringFlag{Name: "log-file", Usage: "also write JSON-lines logs here"},
 			&cli.DurationFlag{Name: "timeout", Value: helper.DefaultTimeout, Usage: "deadline for one connection"},
-			&cli.IntFlag{Name: "max-conns", Value: helper.DefaultMaxConns, Usage: "connections served at once"},
+			&cli.IntFlag{Name: "max-conns", Value: helper.DefaultMaxConns, Usage: "connections one uid holds open before its oldest stalled one is closed"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -157,7 +157,7 @@ func run(c *cli.Context, stderr io.Writer) error {
 	if os.Geteuid() != 0 {
 		return exitf(exitNotRoot, "vmnetd must run as root (it binds privileged ports and owns its socket)")
 	}
-	log, closeLog, err := newLogger(stderr, o.logFile)
+	log, closeLog, logFile, err := newLogger(stderr, o.logFile)
 	if err != nil {
 		return fmt.Errorf("log file: %w", err)
 	}
@@ -195,6 +195,12 @@ func run(c *cli.Context, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	stopRotation, err := handleRotation(c.Context, o, logFile, log)
+	if err != nil {
+		srv.Close()
+		return err
+	}
+	defer stopRotation()
 	err = srv.Serve(c.Context)
 	if errors.Is(err, helper.ErrUninstalled) {
 		return nil

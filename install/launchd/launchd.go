@@ -10,6 +10,7 @@ package launchd
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 )
@@ -207,4 +208,19 @@ func ParseDisabled(out, label string) bool {
 		return v == "disabled" || v == "true"
 	}
 	return false
+}
+
+// Refuses says why launchd would refuse to load a LaunchDaemon plist with
+// this owner and mode, or "": it must be a regular file owned by root and
+// not writable by group or others.
+func Refuses(uid uint32, mode fs.FileMode) string {
+	switch {
+	case !mode.IsRegular():
+		return "not a regular file"
+	case uid != 0:
+		return fmt.Sprintf("owned by uid %d", uid)
+	case mode.Perm()&0o022 != 0:
+		return fmt.Sprintf("writable by group or others (mode %04o)", mode.Perm())
+	}
+	return ""
 }

@@ -305,7 +305,7 @@ func (m *Model) bootstrap(st *State, p string) (string, int) {
 		return fail(2, "No such file or directory")
 	}
 	sys, ok := fi.Sys().(*syscall.Stat_t)
-	if !fi.Mode().IsRegular() || !ok || sys.Uid != 0 || fi.Mode().Perm()&0o022 != 0 {
+	if !ok || Refuses(sys.Uid, fi.Mode()) != "" {
 		return fail(122, "Path had bad ownership/permissions")
 	}
 	data, err := os.ReadFile(m.host(p))

@@ -3,14 +3,12 @@ package app
 import (
 	"crypto/ed25519"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"unicode"
 
 	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -185,47 +183,6 @@ func oneOf(v, name string, words ...string) (string, error) {
 		}
 	}
 	return "", install.Errorf(install.KindUsage, "--%s %q: must be one of %s", name, v, strings.Join(words, ", "))
-}
-
-// settings reads the vendor flags and their dependencies (SPEC.md §4 step 8).
-func settings(in inputs) (install.Settings, error) {
-	_, license, _ := in.tri("accept-license")
-	s := install.Settings{
-		AcceptLicense:            license,
-		AllowedOrgs:              in.list("allowed-org"),
-		AdminSettings:            in.str("admin-settings"),
-		ProxyHTTPMode:            in.str("proxy-http-mode"),
-		OverrideProxyHTTP:        in.str("override-proxy-http"),
-		OverrideProxyHTTPS:       in.str("override-proxy-https"),
-		OverrideProxyExclude:     in.str("override-proxy-exclude"),
-		OverrideProxyPAC:         in.str("override-proxy-pac"),
-		OverrideProxyEmbeddedPAC: in.str("override-proxy-embedded-pac"),
-	}
-	for _, org := range s.AllowedOrgs {
-		if org == "" || strings.ContainsFunc(org, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
-			return s, install.Errorf(install.KindUsage, "--allowed-org %q: not an organization name", org)
-		}
-	}
-	if s.AdminSettings != "" {
-		if len(s.AllowedOrgs) == 0 {
-			return s, install.Errorf(install.KindUsage, "--admin-settings needs --allowed-org")
-		}
-		var obj map[string]any
-		if err := json.Unmarshal([]byte(s.AdminSettings), &obj); err != nil {
-			return s, install.Errorf(install.KindUsage, "--admin-settings is not a JSON object: %v", err)
-		}
-	}
-	switch s.ProxyHTTPMode {
-	case "", "system", "manual":
-	default:
-		return s, install.Errorf(install.KindUsage, "--proxy-http-mode %q: must be system or manual", s.ProxyHTTPMode)
-	}
-	for _, f := range []string{"override-proxy-http", "override-proxy-https", "override-proxy-exclude", "override-proxy-pac", "override-proxy-embedded-pac"} {
-		if in.str(f) != "" && s.ProxyHTTPMode != "manual" {
-			return s, install.Errorf(install.KindUsage, "--%s needs --proxy-http-mode=manual", f)
-		}
-	}
-	return s, nil
 }
 
 func runInstall(c *cli.Context, deps Deps, plan bool) error {

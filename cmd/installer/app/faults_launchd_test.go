@@ -232,13 +232,12 @@ func TestLiveInstallConverges(t *testing.T) {
 	}
 }
 
-// fakeHelper is a small executable to install as the helper: these tests
-// never run it. It starts with a Mach-O header, as --helper-binary wants
-// for a Mac target (SPEC.md §4 step 7).
+// fakeHelper is a small file with a thin arm64 Mach-O header, to install
+// as the helper of a Mac root: these tests never run it.
 func fakeHelper(t *testing.T) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "vmnetd")
-	if err := os.WriteFile(p, []byte("\xcf\xfa\xed\xfe a stand-in vmnetd\n"), 0o755); err != nil {
+	if err := os.WriteFile(p, []byte("\xcf\xfa\xed\xfe\x0c\x00\x00\x01fake vmnetd"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return p

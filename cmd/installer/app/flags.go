@@ -8,6 +8,7 @@ import (
 
 	"github.com/macfleet/installer/install"
 	"github.com/macfleet/installer/install/product"
+	"github.com/macfleet/installer/mdm"
 )
 
 // globalFlags are accepted before or after the command name.
@@ -23,32 +24,27 @@ func globalFlags() []cli.Flag {
 	}
 }
 
-// installFlags are the wanted state of SPEC.md §4.
+// installFlags are the wanted state of SPEC.md §4, made from the
+// settings table (mdm.Settings), which also gives the managed-preferences
+// keys, the schemas and the MDM scripts: a boolean with a --no- form
+// becomes two flags.
 func installFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "the one user the app will run as"},
-		&cli.StringFlag{Name: "cli-location", Value: "system", Usage: "where CLI links go: system (/usr/local/bin) or user (~/.docker/bin)"},
-		&cli.StringFlag{Name: "path-edit", Value: "paths.d", Usage: "how the user location gets on PATH: paths.d, shell or none"},
-		&cli.BoolFlag{Name: "docker-socket", Usage: "link the socket path to the user's socket, recreated at boot (default)"},
-		&cli.BoolFlag{Name: "no-docker-socket", Usage: "remove the socket link and its boot task"},
-		&cli.BoolFlag{Name: "privileged-ports", Usage: "install the vmnetd helper that binds ports below 1024 for the user"},
-		&cli.BoolFlag{Name: "no-privileged-ports", Usage: "remove the vmnetd helper (default)"},
-		&cli.StringFlag{Name: "helper-binary", Usage: "vmnetd to install (default: the app's, else the one beside the installer)"},
-		&cli.StringFlag{Name: "policy-key", Usage: "base64 ed25519 public key that may sign registry access policies"},
-		&cli.BoolFlag{Name: "kubernetes", Usage: "map the kubernetes name to 127.0.0.1 in /etc/hosts"},
-		&cli.BoolFlag{Name: "no-kubernetes", Usage: "remove the kubernetes name mapping (default)"},
-		&cli.BoolFlag{Name: "accept-license", Usage: "accept the vendor's license on the user's behalf"},
-		&cli.StringSliceFlag{Name: "allowed-org", Usage: "organization users must sign in to (repeatable) -> registry.json"},
-		&cli.StringFlag{Name: "admin-settings", Usage: "admin settings JSON (needs --allowed-org) -> admin-settings.json"},
-		&cli.StringFlag{Name: "proxy-http-mode", Usage: "system or manual"},
-		&cli.StringFlag{Name: "override-proxy-http", Usage: "HTTP proxy URL (needs --proxy-http-mode=manual)"},
-		&cli.StringFlag{Name: "override-proxy-https", Usage: "HTTPS proxy URL (needs --proxy-http-mode=manual)"},
-		&cli.StringFlag{Name: "override-proxy-exclude", Usage: "hosts that bypass the proxy (needs --proxy-http-mode=manual)"},
-		&cli.StringFlag{Name: "override-proxy-pac", Usage: "PAC file URL (needs --proxy-http-mode=manual)"},
-		&cli.StringFlag{Name: "override-proxy-embedded-pac", Usage: "PAC script (needs --proxy-http-mode=manual)"},
-		&cli.BoolFlag{Name: "force", Usage: "re-lock a machine set up for another user"},
-		&cli.BoolFlag{Name: "dry-run", Usage: "print the plan and change nothing"},
+	var out []cli.Flag
+	for _, s := range mdm.Settings() {
+		switch s.Type {
+		case mdm.TypeBoolean:
+			out = append(out, &cli.BoolFlag{Name: s.Flag, Aliases: s.Aliases, Usage: s.Help})
+			if s.NoFlag != "" {
+				out = append(out, &cli.BoolFlag{Name: "no-" + s.Flag, Usage: s.NoFlag})
+			}
+		case mdm.TypeStringArray:
+			out = append(out, &cli.StringSliceFlag{Name: s.Flag, Aliases: s.Aliases, Usage: s.Help})
+		default:
+			def, _ := s.Default.(string)
+			out = append(out, &cli.StringFlag{Name: s.Flag, Aliases: s.Aliases, Value: def, Usage: s.Help})
+		}
 	}
+	return out
 }
 
 // withGlobals adds the global flags to a command's own, so both
