@@ -112,7 +112,9 @@ func checkPlan(t *testing.T, e Edit, x, out []byte, changed bool, product string
 	if _, err := e.WriteTo(&w); err != nil || !bytes.Equal(w.Bytes(), out) || e.Len() != len(out) {
 		t.Fatalf("Plan(%q) writes %q (len %d), want %q", x, w.Bytes(), e.Len(), out)
 	}
-	sum := func(r Report) Summary { return Summary{Blocks: r.Blocks, Entries: len(r.Entries), Disabled: r.Disabled} }
+	sum := func(r Report) Summary {
+		return Summary{Blocks: r.Blocks, Entries: len(r.Entries), Disabled: r.Disabled}
+	}
 	if b, a := sum(Inspect(x, product)), sum(Inspect(out, product)); e.Before != b || e.After != a {
 		t.Fatalf("Plan(%q): before %+v after %+v, want %+v and %+v (Inspect)", x, e.Before, e.After, b, a)
 	}
