@@ -19,6 +19,11 @@ type Op struct {
 
 	Do   func() error `json:"-"`
 	Undo func() error `json:"-"`
+	// Commit, if set, runs once every op of the run has succeeded: it
+	// drops what only Undo needed (the hard link keeping the old hosts
+	// file). If it fails, the run is undone as when an op fails, so its
+	// op's Undo must still work after a failed Commit.
+	Commit func() error `json:"-"`
 }
 
 // String renders the op for `plan` and the log: action, path, and what it
@@ -67,21 +72,30 @@ func (e *StepError) Unwrap() error { return e.Err }
 // apply performs ops in order. When one fails, the ops already done are
 // undone in reverse order and a *StepError is returned.
 func apply(ops []Op, done func(Op)) error {
+	undo := func(se *StepError, n int) *StepError {
+		for j := n - 1; j >= 0; j-- {
+			if ops[j].Undo == nil {
+				continue
+			}
+			if uerr := ops[j].Undo(); uerr != nil {
+				se.UndoErrs = append(se.UndoErrs, fmt.Errorf("undo %s %s: %w", ops[j].Action, ops[j].Path, uerr))
+			}
+		}
+		return se
+	}
 	for i, op := range ops {
 		if err := op.Do(); err != nil {
-			se := &StepError{Op: op, Err: err}
-			for j := i - 1; j >= 0; j-- {
-				if ops[j].Undo == nil {
-					continue
-				}
-				if uerr := ops[j].Undo(); uerr != nil {
-					se.UndoErrs = append(se.UndoErrs, fmt.Errorf("undo %s %s: %w", ops[j].Action, ops[j].Path, uerr))
-				}
-			}
-			return se
+			return undo(&StepError{Op: op, Err: err}, i)
 		}
 		if done != nil {
 			done(op)
+		}
+	}
+	for _, op := range ops {
+		if op.Commit != nil {
+			if err := op.Commit(); err != nil {
+				return undo(&StepError{Op: op, Err: err}, len(ops))
+			}
 		}
 	}
 	return nil
