@@ -105,6 +105,9 @@ func (p *planner) planUndoItem(it Item) error {
 			p.note("%s cannot be resolved safely (%v); left alone", it.Path, err)
 			return nil
 		}
+		if it.Kind == "hosts" {
+			p.removeStaleUndo(it.Step, target)
+		}
 		st, err := observeFile(fsys, target)
 		if err != nil || !st.exists {
 			return err
