@@ -98,7 +98,12 @@ func BenchmarkProcessHosts(b *testing.B) {
 			writes := 0
 			for i := 0; b.Loop(); i++ {
 				b.StopTimer()
-				dir := b.TempDir()
+				// Removed at once: b.TempDir would keep every 30 MB root to
+				// the end.
+				dir, err := os.MkdirTemp("", "hostsbench")
+				if err != nil {
+					b.Fatal(err)
+				}
 				root := filepath.Join(dir, "root")
 				if err := sampleroot.Build(root, sampleroot.Options{Product: d, Hosts: hosts,
 					Users: []sampleroot.User{{Name: "alice", UID: 501, GID: 20}}}); err != nil {
@@ -133,6 +138,9 @@ func BenchmarkProcessHosts(b *testing.B) {
 				noop, noopRSS = append(noop, t), append(noopRSS, rss)
 				b.StopTimer()
 				writes += changedEntries(before, stamps(b, root))
+				if err := os.RemoveAll(dir); err != nil {
+					b.Fatal(err)
+				}
 				b.StartTimer()
 			}
 			f, in, n := medianF(floor), medianF(install), medianF(noop)
