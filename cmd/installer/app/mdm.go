@@ -100,10 +100,24 @@ func runMDMProfile(c *cli.Context, deps Deps) error {
 	// The same checks an install would make, so a profile never carries
 	// settings every Mac would refuse.
 	in := inputs{c: c, prefs: map[string]any{}, from: map[string]string{}}
-	if _, err := settingsCheck(in); err != nil {
+	vs, err := settingsCheck(in)
+	if err != nil {
 		return err
 	}
-	data, err := mdm.MobileConfig(d.ManagedDomain, d.Name+" installer settings", str(c, "organization"), settings)
+	if _, ok := settings["AdminSettings"]; ok {
+		settings["AdminSettings"] = vs.AdminSettings // @FILE read, quotes made JSON's
+	}
+	for _, w := range vs.Warnings {
+		fmt.Fprintln(deps.Stderr, "WARN "+w)
+	}
+	extras := mdm.Extras{
+		Labels:       []string{d.HelperLabel, d.BootTaskLabel},
+		LabelComment: d.Name + " installer: the port helper and the socket link's boot task",
+	}
+	if d.Name == "docker" {
+		extras.DockerConfig = mdm.DockerConfig(settings)
+	}
+	data, err := mdm.MobileConfigWith(d.ManagedDomain, d.Name+" installer settings", str(c, "organization"), settings, extras)
 	if err != nil {
 		return install.Errorf(install.KindUsage, "mdm profile: %w", err)
 	}
