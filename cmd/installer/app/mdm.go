@@ -57,8 +57,38 @@ func mdmCommand(deps Deps) *cli.Command {
 				OnUsageError: usageError,
 				Action:       func(c *cli.Context) error { return runMDMScript(c, deps) },
 			},
+			{
+				Name:      "schema",
+				Usage:     "print the managed-preferences domain as a Jamf Pro JSON schema or a ProfileManifests manifest",
+				UsageText: "installer mdm schema --format=jamf|profilemanifests [--product NAME] > schema",
+				Flags: withGlobals(
+					&cli.StringFlag{Name: "format", Value: "jamf", Usage: "jamf (Application & Custom Settings JSON schema) or profilemanifests (ProfileCreator/iMazing manifest plist)"}),
+				OnUsageError: usageError,
+				Action:       func(c *cli.Context) error { return runMDMSchema(c, deps) },
+			},
 		},
 	}
+}
+
+func runMDMSchema(c *cli.Context, deps Deps) error {
+	d, err := loadProduct(c)
+	if err != nil {
+		return err
+	}
+	var data []byte
+	switch f := strings.ToLower(str(c, "format")); f {
+	case "jamf":
+		data, err = mdm.JamfSchema(d.ManagedDomain, d.Name+" installer")
+	case "profilemanifests":
+		data, err = mdm.ProfileManifest(d.ManagedDomain, d.Name+" installer")
+	default:
+		return install.Errorf(install.KindUsage, "mdm schema --format %q: must be jamf or profilemanifests", str(c, "format"))
+	}
+	if err != nil {
+		return install.Errorf(install.KindFailed, "mdm schema: %w", err)
+	}
+	_, err = deps.Stdout.Write(data)
+	return err
 }
 
 // givenSettings are the install settings given on the command line, keyed
