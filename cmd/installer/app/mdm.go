@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -19,17 +20,48 @@ func jamfCommand(deps Deps) *cli.Command {
 		UsageText:       `installer jamf "$@"`,
 		SkipFlagParsing: true,
 		Action: func(c *cli.Context) error {
-			call, err := mdm.JamfArgs(c.Args().Slice())
+			baked, jamf := splitBaked(c.Args().Slice())
+			if bakedUser(baked) && len(jamf) >= 3 {
+				jamf = slices.Clone(jamf)
+				jamf[2] = "" // the script's --user wins over the user Jamf reports
+			}
+			call, err := mdm.JamfArgs(jamf)
 			if err != nil {
 				return install.Errorf(install.KindUsage, "jamf: %w", err)
 			}
-			argv := append([]string{"installer", "install", "--root=" + call.Root}, call.Flags...)
+			argv := append(append([]string{"installer", "install", "--root=" + call.Root}, baked...), call.Flags...)
 			// The policy log is plain text.
 			plain := deps
 			plain.IsTerminal = func(io.Writer) bool { return false }
 			return NewApp(plain).RunContext(c.Context, argv)
 		},
 	}
+}
+
+// splitBaked splits `installer jamf FLAG… -- MOUNT COMPUTER USER P4…`
+// (what `mdm script --vendor=jamf` writes when given flags) into the
+// flags and Jamf's arguments; without a "--" after leading flags, all
+// are Jamf's (MOUNT never starts with "-").
+func splitBaked(args []string) (baked, jamf []string) {
+	for i, a := range args {
+		if a == "--" {
+			return args[:i], args[i+1:]
+		}
+		if !strings.HasPrefix(a, "-") {
+			break
+		}
+	}
+	return nil, args
+}
+
+func bakedUser(flags []string) bool {
+	for _, f := range flags {
+		name, _, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		if name == "user" || name == "u" {
+			return true
+		}
+	}
+	return false
 }
 
 func mdmCommand(deps Deps) *cli.Command {
@@ -48,11 +80,12 @@ func mdmCommand(deps Deps) *cli.Command {
 			},
 			{
 				Name:      "script",
-				Usage:     "print a ready-to-paste post-install script for jamf or intune",
-				UsageText: "installer mdm script --vendor=jamf|intune [--installer-path PATH] [install flags, intune only]",
+				Usage:     "print a ready-to-paste script for jamf, intune, kandji, fleet or munki that runs install with these flags",
+				UsageText: "installer mdm script --vendor=jamf|intune|kandji|fleet|munki [--part PART] [--installer-path PATH] [install flags]",
 				Flags: withGlobals(append(installFlags(),
-					&cli.StringFlag{Name: "vendor", Usage: "jamf or intune"},
-					&cli.StringFlag{Name: "installer-path", Value: "/usr/local/bin/installer", Usage: "where the installer is on the Macs"},
+					&cli.StringFlag{Name: "vendor", Usage: "jamf, intune, kandji, fleet or munki (required)"},
+					&cli.StringFlag{Name: "part", Usage: "kandji: audit (default) or remediation; munki: installcheck (default) or postinstall"},
+					&cli.StringFlag{Name: "installer-path", Value: "/usr/local/macfleet/bin/installer", Usage: "where the installer is on the Macs"},
 					&cli.StringFlag{Name: "log-dir", Usage: "where the script logs (default /Library/Logs/<product>-installer)"})...),
 				OnUsageError: usageError,
 				Action:       func(c *cli.Context) error { return runMDMScript(c, deps) },
@@ -167,32 +200,16 @@ func settingsCheck(in inputs) (install.Settings, error) {
 }
 
 func runMDMScript(c *cli.Context, deps Deps) error {
-	vendor := str(c, "vendor")
+	vendor := strings.ToLower(str(c, "vendor"))
+	if vendor == "" {
+		return install.Errorf(install.KindUsage, "mdm script: --vendor is required: one of %s", strings.Join(mdm.Vendors, ", "))
+	}
 	d, err := loadProduct(c)
 	if err != nil {
 		return err
 	}
-	var args []string
-	if vendor == "intune" {
-		// Intune cannot pass arguments: bake the given flags in.
-		for _, fl := range c.Command.Flags {
-			f := fl.Names()[0]
-			if f == "vendor" || f == "installer-path" || f == "log-dir" || !isSetHere(c, f) {
-				continue
-			}
-			if strings.HasPrefix(f, "no-") || isBoolFlag(c, f) {
-				args = append(args, "--"+f)
-				continue
-			}
-			for _, v := range c.StringSlice(f) {
-				args = append(args, "--"+f+"="+v)
-			}
-			if c.String(f) != "" && len(c.StringSlice(f)) == 0 {
-				args = append(args, "--"+f+"="+c.String(f))
-			}
-		}
-	}
-	script, err := mdm.Script(vendor, str(c, "installer-path"), args, mdm.ScriptOptions{Product: d.Name, LogDir: str(c, "log-dir")})
+	script, err := mdm.Script(vendor, str(c, "installer-path"), givenInstallArgs(c), mdm.ScriptOptions{
+		Product: d.Name, LogDir: str(c, "log-dir"), Part: strings.ToLower(str(c, "part")), ProfilePath: d.ProfilePath()})
 	if err != nil {
 		return install.Errorf(install.KindUsage, "mdm script: %w", err)
 	}
@@ -200,11 +217,35 @@ func runMDMScript(c *cli.Context, deps Deps) error {
 	return nil
 }
 
-func isBoolFlag(c *cli.Context, name string) bool {
-	for _, f := range c.Command.Flags {
-		if bf, ok := f.(*cli.BoolFlag); ok && bf.Name == name {
-			return true
+// givenInstallArgs are the install flags given on the command line, in
+// the settings table's order, each as one --name or --name=value word
+// whose value is exactly what was given.
+func givenInstallArgs(c *cli.Context) []string {
+	var args []string
+	for _, s := range mdm.Settings() {
+		names := []string{s.Flag}
+		if s.NoFlag != "" {
+			names = append(names, "no-"+s.Flag)
+		}
+		for _, f := range names {
+			if !given(c, f) {
+				continue
+			}
+			switch {
+			case s.Type == mdm.TypeBoolean:
+				if boolean(c, f) {
+					args = append(args, "--"+f)
+				} else {
+					args = append(args, "--"+f+"=false")
+				}
+			case s.Type == mdm.TypeStringArray:
+				for _, v := range strs(c, f) {
+					args = append(args, "--"+f+"="+v)
+				}
+			default:
+				args = append(args, "--"+f+"="+str(c, f))
+			}
 		}
 	}
-	return false
+	return args
 }
