@@ -1,13 +1,19 @@
 # Everything here needs only Go; `make test` also installs the Debian
 # packages the tests use (python3 for an independent plist reader,
-# util-linux for setpriv/flock/unshare, curl) when run as root with apt.
+# util-linux for setpriv/flock/unshare, curl, man-db and mandoc for the
+# man page check, libarchive-tools (bsdtar) and cpio to read the packages
+# back) when run as root with apt.
 GO      ?= go
 BIN     ?= bin
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/macfleet/installer/cmd/installer/app.Version=$(VERSION)
+# The version every binary reports (SPEC §12), the rule cmd/mkdist uses:
+# the latest vX.Y.Z tag reachable from HEAD, else 0.0.0-dev+<commit>.
+VERSION ?= $(shell t=$$(git tag --merged HEAD --sort=-v:refname --list 'v[0-9]*.[0-9]*.[0-9]*' 2>/dev/null | grep -E '^v[0-9]+\.[0-9]+\.[0-9]+$$' | head -n 1); \
+  if [ -n "$$t" ]; then echo "$${t#v}"; else c=$$(git rev-parse --short=12 HEAD 2>/dev/null) && echo "0.0.0-dev+$$c" || echo 0.0.0-dev; fi)
+LDFLAGS := -X github.com/macfleet/installer/cmd/installer/app.Version=$(VERSION) -X main.Version=$(VERSION)
+DIST    ?= dist
 PKGS    := ./...
 
-.PHONY: all build test deps demo bench fuzz fmt lint clean
+.PHONY: all build dist version test deps demo bench fuzz fmt lint clean docs
 
 all: build
 
@@ -15,8 +21,18 @@ build:
 	@mkdir -p $(BIN)
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
+# The macOS distribution of SPEC §12, in pure Go (no macOS tools): universal
+# installer and vmnetd, the tool package, the uninstall package, SHA256SUMS.
+# SOURCE_DATE_EPOCH (default: the commit's time) fixes every timestamp;
+# SIGN_P12=FILE and SIGN_P12_PASSWORD_FILE=FILE sign both packages.
+dist:
+	VERSION='$(VERSION)' $(GO) run ./cmd/mkdist -out $(DIST)
+
+version:
+	@echo '$(VERSION)'
+
 # Test tools from Debian: installed only when missing, only as root.
-TEST_TOOLS := python3:python3 setpriv:util-linux flock:util-linux unshare:util-linux curl:curl getent:libc-bin zsh:zsh fish:fish shellcheck:shellcheck
+TEST_TOOLS := python3:python3 setpriv:util-linux flock:util-linux unshare:util-linux curl:curl getent:libc-bin zsh:zsh fish:fish shellcheck:shellcheck man:man-db mandoc:mandoc bsdtar:libarchive-tools cpio:cpio
 deps:
 	@missing=""; for t in $(TEST_TOOLS); do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; \
@@ -40,6 +56,11 @@ lint:
 	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null $(PKGS)
 	GOOS=darwin GOARCH=arm64 $(GO) vet $(PKGS)
 
+# docs/installer.8 and docs/commands.md are generated from the CLI;
+# TestReferenceDocs fails when they are stale.
+docs:
+	UPDATE_GOLDEN=1 $(GO) test -count=1 -run TestReferenceDocs ./cmd/installer/app/
+
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
@@ -62,4 +83,4 @@ demo: build
 	@BIN=$(BIN) sh testdata/demo.sh
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(DIST)

@@ -198,7 +198,7 @@ func readHello(conn *clientConn) error {
 		_, err = ParseHello(h[:])
 	}
 	if err != nil {
-		return fmt.Errorf("vmnetd handshake: %w", err)
+		return closedHint(fmt.Errorf("vmnetd handshake: %w", err))
 	}
 	return nil
 }
@@ -238,10 +238,10 @@ func (r *fdReader) readFull(dst []byte) error {
 			return errors.New("vmnetd sent more file descriptors than expected")
 		}
 		if err != nil {
-			return fmt.Errorf("reading vmnetd's reply: %w", err)
+			return closedHint(fmt.Errorf("reading vmnetd's reply: %w", err))
 		}
 		if n == 0 {
-			return errors.New("reading vmnetd's reply: connection closed")
+			return closedHint(fmt.Errorf("reading vmnetd's reply: %w", errClosed))
 		}
 		got += n
 	}
@@ -328,7 +328,18 @@ func (c Client) start(ctx context.Context, req Request) (*clientConn, error) {
 	msg := append(MarshalHello(Hello{Version: ProtocolVersion, Commit: clientCommit}), frame...)
 	if _, err := conn.Write(msg); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("sending request to vmnetd: %w", err)
+		return nil, closedHint(fmt.Errorf("sending request to vmnetd: %w", err))
 	}
 	return conn, nil
 }
+
+// closedHint says why vmnetd may have closed the connection unanswered:
+// it closes a peer of a foreign uid at accept, before reading anything.
+func closedHint(err error) error {
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, errClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w (vmnetd closes connections of any uid but root and its user's; its log says why)", err)
+	}
+	return err
+}
+
+var errClosed = errors.New("connection closed")

@@ -73,10 +73,11 @@ func testDir(t testing.TB) string {
 
 type testServer struct {
 	*Server
-	socket string
-	logs   *observer.ObservedLogs
-	cancel context.CancelFunc
-	done   chan error
+	socket  string
+	logs    *observer.ObservedLogs
+	cancel  context.CancelFunc
+	done    chan error
+	started time.Time
 }
 
 // startServer runs a Server in this process, allowing uid nobody unless
@@ -100,7 +101,7 @@ func startServer(t testing.TB, cfg Config) *testServer {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	ts := &testServer{Server: s, socket: cfg.Socket, logs: logs, cancel: cancel, done: make(chan error, 1)}
+	ts := &testServer{Server: s, socket: cfg.Socket, logs: logs, cancel: cancel, done: make(chan error, 1), started: time.Now()}
 	go func() { ts.done <- s.Serve(ctx) }()
 	t.Cleanup(func() { ts.stop(t) })
 	return ts
@@ -169,7 +170,12 @@ func runChildOutput(t testing.TB, uid int, mode string, args ...string) string {
 // returns it; closing its stdin ends it.
 func serveChild(t testing.TB, uid int, mode string, args ...string) string {
 	t.Helper()
-	cmd := child(t, uid, mode, args...)
+	return serveCmd(t, child(t, uid, mode, args...), mode)
+}
+
+// serveCmd is serveChild for a command prepared by child.
+func serveCmd(t testing.TB, cmd *exec.Cmd, mode string) string {
+	t.Helper()
 	cmd.Stderr = os.Stderr
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -252,6 +258,8 @@ func runChild(mode string, args []string) int {
 		}
 		ln.Close()
 		fmt.Println("bound via", via)
+	case "stall", "flood", "hold-tcp", "hold-udp", "timed-bind", "bind-tcp", "bind-udp", "bind-loop":
+		return attackChild(mode, c, args)
 	case "bind":
 		ap, err := ParseAddr(args[1])
 		if err != nil {

@@ -14,19 +14,35 @@ import (
 
 func TestSignedPolicyEnvelope(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
-	env, err := SignPolicy(priv, []byte(" {\"allowedRegistries\": [\"docker.io\"]}\n"))
+	env, err := SignPolicy(priv, 7, []byte(" {\"allowedRegistries\": [\"docker.io\"]}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy, sig, signed, err := openEnvelope(env)
-	if err != nil || !signed || !ed25519.Verify(pub, policy, sig) {
-		t.Fatalf("envelope %s does not open: %v", env, err)
+	o, err := openEnvelope(env)
+	if err != nil || !o.signed || o.version != 7 {
+		t.Fatalf("envelope %s does not open: %+v, %v", env, o, err)
 	}
-	if string(policy) != `{"allowedRegistries": ["docker.io"]}` {
-		t.Fatalf("signed bytes = %q", policy)
+	// SPEC.md §8: the signature covers ASCII decimal N, "\n", the policy's exact bytes.
+	if !ed25519.Verify(pub, []byte("7\n{\"allowedRegistries\": [\"docker.io\"]}"), o.sig) {
+		t.Fatal("signature is not over \"7\\n\" and the policy bytes")
 	}
-	if _, _, signed, _ := openEnvelope([]byte(`{"policy":{},"signature":"x","more":1}`)); signed {
-		t.Fatal("an object with a third key is not an envelope")
+	if string(o.policy) != `{"allowedRegistries": ["docker.io"]}` {
+		t.Fatalf("signed bytes = %q", o.policy)
+	}
+	if o, _ := openEnvelope([]byte(`{"policy":{},"signature":"x","more":1}`)); o.signed {
+		t.Fatal("an object with another key is not an envelope")
+	}
+	for _, bad := range []string{`{"policy":{},"signature":"x"}`, `{"version":0,"policy":{},"signature":"x"}`,
+		`{"version":01,"policy":{},"signature":"x"}`, `{"version":1e3,"policy":{},"signature":"x"}`,
+		`{"version":-1,"policy":{},"signature":"x"}`, `{"version":"1","policy":{},"signature":"x"}`,
+		`{"version":99999999999999999,"policy":{},"signature":"x"}`} {
+		o, err := openEnvelope([]byte(bad))
+		if err == nil {
+			err = validPolicy(o.policy) // not JSON: stored as nothing either
+		}
+		if err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v, want a one-line error", bad, err)
+		}
 	}
 }
 
@@ -93,10 +109,11 @@ func TestRootSetsAnyValidPolicy(t *testing.T) {
 func TestUserNeedsPinnedKeySignature(t *testing.T) {
 	r := newPolicyRig(t, true)
 	ctx := context.Background()
-	good, _ := SignPolicy(r.priv, []byte(`{"v":1}`))
+	good, _ := SignPolicy(r.priv, 1, []byte(`{"v":1}`))
 	_, other, _ := ed25519.GenerateKey(rand.Reader)
-	forged, _ := SignPolicy(other, []byte(`{"v":2}`))
+	forged, _ := SignPolicy(other, 2, []byte(`{"v":2}`))
 	tampered := strings.Replace(string(good), `{"v":1}`, `{"v":3}`, 1)
+	bumped := strings.Replace(string(good), `"version":1`, `"version":9`, 1)
 
 	if out := runPolicyChild(t, r.socket, `{"v":0}`); !strings.Contains(out, "only root may set an unsigned policy") {
 		t.Fatalf("unsigned from user: %s", out)
@@ -107,7 +124,7 @@ func TestUserNeedsPinnedKeySignature(t *testing.T) {
 	if got := r.stored(t); got != `{"v":1}` {
 		t.Fatalf("stored %q", got)
 	}
-	for _, bad := range []string{string(forged), tampered} {
+	for _, bad := range []string{string(forged), tampered, bumped} {
 		if out := runPolicyChild(t, r.socket, bad); !strings.Contains(out, "signature does not match") {
 			t.Fatalf("bad signature from user: %s", out)
 		}
@@ -123,7 +140,7 @@ func TestUserNeedsPinnedKeySignature(t *testing.T) {
 
 func TestUserWithoutPinnedKeyIsRefused(t *testing.T) {
 	r := newPolicyRig(t, false)
-	signed, _ := SignPolicy(r.priv, []byte(`{"v":1}`))
+	signed, _ := SignPolicy(r.priv, 1, []byte(`{"v":1}`))
 	if out := runPolicyChild(t, r.socket, string(signed)); !strings.Contains(out, "no policy key was pinned") {
 		t.Fatalf("signed without key: %s", out)
 	}
@@ -160,4 +177,64 @@ func TestPolicyDirMustBeRootOnly(t *testing.T) {
 // runPolicyChild sends a policy as uid nobody.
 func runPolicyChild(t *testing.T, socket, policy string) string {
 	return runChildOutput(t, nobody, "policy-set", socket, base64.StdEncoding.EncodeToString([]byte(policy)))
+}
+
+// TestPolicyReplayRefused: the user's old envelope cannot overwrite a newer
+// policy, root's plain set raises the stored version by one, and every
+// refusal is one line that leaves the policy and its version as they were.
+func TestPolicyReplayRefused(t *testing.T) {
+	r := newPolicyRig(t, true)
+	ctx := context.Background()
+	sign := func(v uint64, p string) string { e, _ := SignPolicy(r.priv, v, []byte(p)); return string(e) }
+	version := func() uint64 {
+		v, err := r.ts.cfg.Policy.Version()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	v1, v2 := sign(1, `{"v":1}`), sign(2, `{"v":2}`)
+	if out := runPolicyChild(t, r.socket, v2); out != "ok" {
+		t.Fatalf("v2 from user: %s", out)
+	}
+	for _, replay := range []string{v1, v2} {
+		out := runPolicyChild(t, r.socket, replay)
+		if !strings.Contains(out, "is not higher than the stored version 2") || strings.Contains(out, "\n") {
+			t.Fatalf("replay: %s", out)
+		}
+	}
+	if got := r.stored(t); got != `{"v":2}` || version() != 2 {
+		t.Fatalf("after replays: %q, version %d", got, version())
+	}
+	// Root sets a plain policy: version 3. The user's v2 stays refused
+	// (the replay of the issue), and so does root's own replay.
+	if err := r.ts.client().SetPolicy(ctx, []byte(`{"root":true}`)); err != nil {
+		t.Fatal(err)
+	}
+	if version() != 3 {
+		t.Fatalf("root's set: version %d, want 3", version())
+	}
+	if out := runPolicyChild(t, r.socket, v2); !strings.Contains(out, "not higher than the stored version 3") {
+		t.Fatalf("v2 over root's v3: %s", out)
+	}
+	if err := r.ts.client().SetPolicy(ctx, []byte(v2)); err == nil {
+		t.Fatal("root replayed v2 over v3")
+	}
+	if b, _ := os.ReadFile(filepath.Join(r.dir, PolicyVersionFile)); string(b) != "3\n" {
+		t.Fatalf("version file %q", b)
+	}
+	if got := r.stored(t); got != `{"root":true}` {
+		t.Fatalf("stored %q", got)
+	}
+	if out := runPolicyChild(t, r.socket, sign(4, `{"v":4}`)); out != "ok" || r.stored(t) != `{"v":4}` {
+		t.Fatalf("v4: %s", out)
+	}
+	// An envelope without a version (today's format) is refused.
+	old := `{"policy":{"v":5},"signature":"` + base64.StdEncoding.EncodeToString(ed25519.Sign(r.priv, []byte(`{"v":5}`))) + `"}`
+	if out := runPolicyChild(t, r.socket, old); !strings.Contains(out, `has no "version"`) {
+		t.Fatalf("envelope without version: %s", out)
+	}
+	if version() != 4 {
+		t.Fatalf("version %d after refusals, want 4", version())
+	}
 }

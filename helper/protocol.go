@@ -31,9 +31,13 @@ const (
 // Command is the 1-byte request code sent after the hello.
 type Command byte
 
-// Commands 1, 2 and 6 are vpnkit's (ethernet, preferred-ipv4, bind-ipv4);
+// Commands 1, 8 and 6 are vpnkit's (ethernet, preferred-ipv4, bind-ipv4;
+// vmnetd serves only bind-ipv4 and answers the others with status 1);
 // ours start at 0x40 so they never collide with a vpnkit addition.
 const (
+	cmdVpnkitEthernet      Command = 1
+	cmdVpnkitPreferredIPv4 Command = 8
+
 	CmdBindIPv4  Command = 6
 	CmdBindIPv6  Command = 0x40
 	CmdVersion   Command = 0x41

@@ -5,6 +5,7 @@ package helper
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"time"
 
@@ -19,14 +21,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Defaults for Config's zero values.
-const (
-	DefaultTimeout  = 10 * time.Second
-	DefaultMaxConns = 32
-	// drainCap bounds what the server discards after refusing a
-	// stranger's command without reading its body.
-	drainCap = 4096
-)
+// DefaultTimeout is Config.Timeout's zero value (DefaultMaxConns is in admit.go).
+const DefaultTimeout = 10 * time.Second
 
 // ErrUninstalled is returned by Serve after an uninstall request.
 var ErrUninstalled = errors.New("vmnetd was uninstalled")
@@ -39,7 +35,7 @@ type Config struct {
 	Uninstall *Uninstaller // nil: uninstall requests fail
 	Logger    *zap.Logger
 	Timeout   time.Duration // whole-connection deadline
-	MaxConns  int           // connections served at once; more wait in the backlog
+	MaxConns  int           // connections one uid holds at once before its oldest stalled one is closed (admit.go)
 	Product   string        // reported by the version command
 	Version   string        // reported by the version command
 	Commit    string        // 40-character commit id sent in the hello
@@ -49,6 +45,8 @@ type Config struct {
 	// TraceDir is where each trace's private directory is made ("" is
 	// os.TempDir()).
 	TraceDir string
+
+	goos string // tests: whose bind rule to apply ("" is runtime.GOOS)
 }
 
 // VersionInfo is the body of a version reply (JSON).
@@ -65,13 +63,14 @@ type Server struct {
 	log        *zap.Logger
 	ln         *net.UnixListener
 	hello      []byte
-	sem        chan struct{}
+	admit      *admission
+	refusals   *refusalLog    // refused and dropped connections, per uid
+	bound      *refusalLog    // successful binds, per uid (summarised the same way)
+	goos       string         // whose bind rule planBind applies; runtime.GOOS
 	ports      [64]sync.Mutex // striped by port: bind, send and close are one step per port
 	localAddrs func() ([]netip.Addr, error)
 
-	mu    sync.Mutex
-	conns map[*net.UnixConn]struct{}
-	wg    sync.WaitGroup
+	wg sync.WaitGroup
 
 	uninstalled chan struct{}
 	once        sync.Once
@@ -106,9 +105,11 @@ func NewServer(cfg Config) (*Server, error) {
 		log:         cfg.Logger,
 		ln:          ln,
 		hello:       MarshalHello(Hello{Version: ProtocolVersion, Commit: cfg.Commit}),
-		sem:         make(chan struct{}, cfg.MaxConns),
+		admit:       newAdmission(cfg.MaxConns),
+		refusals:    newRefusalLog(cfg.Logger),
+		bound:       newSummaryLog(cfg.Logger, "bound"),
+		goos:        cmp.Or(cfg.goos, runtime.GOOS),
 		localAddrs:  interfaceAddrs,
-		conns:       map[*net.UnixConn]struct{}{},
 		uninstalled: make(chan struct{}),
 	}, nil
 }
@@ -141,11 +142,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	close(stop)
 	// The socket is gone before Serve returns, however it was stopped.
 	<-closed
-	s.mu.Lock()
-	for c := range s.conns {
+	for _, c := range s.admit.open() {
 		c.Close()
 	}
-	s.mu.Unlock()
 	s.wg.Wait()
 	select {
 	case <-s.uninstalled:
@@ -158,19 +157,22 @@ func (s *Server) Serve(ctx context.Context) error {
 	return err
 }
 
+// acceptLoop never waits for a handler: each connection's peer uid is
+// read right after accept, a foreign one is closed at once (nothing read,
+// nothing written), and the rest are admitted per uid (admit.go), so a
+// uid's stalled connections can delay nobody else, nor its own new ones.
 func (s *Server) acceptLoop(ctx context.Context) error {
 	backoff := 5 * time.Millisecond
 	for {
 		select {
-		case s.sem <- struct{}{}:
 		case <-ctx.Done():
 			return nil
 		case <-s.uninstalled:
 			return nil
+		default:
 		}
 		c, err := s.ln.AcceptUnix()
 		if err != nil {
-			<-s.sem
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
@@ -181,18 +183,33 @@ func (s *Server) acceptLoop(ctx context.Context) error {
 			continue
 		}
 		backoff = 5 * time.Millisecond
-		s.mu.Lock()
-		s.conns[c] = struct{}{}
-		s.mu.Unlock()
+		uid, pid, err := peerCred(c)
+		if err != nil {
+			c.Close()
+			s.log.Error("cannot read peer credentials; connection closed", zap.Error(err))
+			continue
+		}
+		if uid != 0 && uid != s.cfg.UID {
+			c.Close()
+			s.refusals.refuse(uid, "peer uid is not allowed")
+			continue
+		}
+		res := s.admit.admit(c, uid)
+		for _, old := range res.evicted {
+			old.Close()
+			s.refusals.refuse(uid, "stalled: closed for a newer connection")
+		}
+		if res.entry == nil {
+			c.Close()
+			s.refusals.refuse(uid, "too many connections")
+			continue
+		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.handle(c)
+			s.handle(res.entry, pid)
 			c.Close()
-			s.mu.Lock()
-			delete(s.conns, c)
-			s.mu.Unlock()
-			<-s.sem
+			s.admit.release(res.entry)
 		}()
 	}
 }
@@ -215,50 +232,45 @@ func (s *Server) bootout(ctx context.Context) {
 	}
 }
 
-func (s *Server) handle(c *net.UnixConn) {
+// handle serves one admitted connection of root or the profile's user.
+// What goes wrong on a connection (a bad hello, a stall, a refused bind) is
+// counted per uid and summarised (logsum.go), never logged line by line.
+func (s *Server) handle(e *connEntry, pid int) {
+	c, uid := e.c, e.uid
 	c.SetDeadline(time.Now().Add(s.cfg.Timeout))
-	uid, pid, err := peerCred(c)
-	log := s.log.With(zap.Int("uid", uid), zap.Int("pid", pid))
-	if err != nil {
-		log.Error("cannot read peer credentials; refusing", zap.Error(err))
-	}
-	allowed := err == nil && (uid == 0 || uid == s.cfg.UID)
 
 	// One read usually brings the hello and the whole request (our client
 	// sends them together); the buffer never outlives this connection.
 	r := bufio.NewReaderSize(c, 128) // hello + a padded vpnkit frame
 	h, err := ReadHello(r)
 	if err != nil {
-		log.Warn("dropping connection", zap.Error(err))
+		s.refusals.refuse(uid, dropReason("hello", err))
 		return
 	}
 	if _, err := c.Write(s.hello); err != nil {
-		log.Warn("dropping connection: sending hello", zap.Error(err))
+		s.refusals.refuse(uid, "closed before the hello reply")
 		return
 	}
 	var cb [1]byte
 	if _, err := io.ReadFull(r, cb[:]); err != nil {
-		log.Warn("dropping connection: reading command", zap.Error(err))
+		s.refusals.refuse(uid, dropReason("command", err))
 		return
 	}
 	cmd := Command(cb[0])
-	log = log.With(zap.Stringer("command", cmd), zap.Uint32("client_version", h.Version))
-	if !allowed {
-		// Read nothing more from a stranger: refuse and close.
-		log.Warn("refused: peer uid is not allowed", zap.Int("allowed_uid", s.cfg.UID))
-		s.reply(c, cmd, StatusFailed, fmt.Sprintf("vmnetd serves only root and uid %d", s.cfg.UID))
-		drain(c, r, drainCap)
-		return
-	}
 	req, err := ReadBody(r, cmd)
 	if err != nil {
-		log.Warn("refused: bad request", zap.Error(err))
+		s.refusals.refuse(uid, dropReason("request", err))
 		s.reply(c, cmd, StatusFailed, err.Error())
 		return
 	}
+	if cmd.isBind() {
+		s.bind(c, uid, req)
+		drain(c, r, padding(req))
+		return
+	}
+	// Built only now: a stalled connection holds no logger (see BENCH.md, RSS).
+	log := s.log.With(zap.Int("uid", uid), zap.Int("pid", pid), zap.Stringer("command", cmd), zap.Uint32("client_version", h.Version))
 	switch cmd {
-	case CmdBindIPv4, CmdBindIPv6:
-		s.bind(c, req, log)
 	case CmdVersion:
 		body, _ := json.Marshal(VersionInfo{Version: s.cfg.Version, Commit: string(s.hello[9:]), Protocol: ProtocolVersion, Product: s.cfg.Product})
 		s.reply(c, cmd, StatusOK, string(body))
@@ -269,9 +281,31 @@ func (s *Server) handle(c *net.UnixConn) {
 	case CmdUninstall:
 		s.uninstall(c, log)
 	case CmdTrace:
+		s.admit.markLong(e)
 		s.trace(c, req, uid == 0, log)
 	}
 	drain(c, r, padding(req))
+}
+
+// dropReason is the summary key for a connection that failed while its
+// request was read: a fixed phrase per cause, no client data.
+func dropReason(what string, err error) string {
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
+		return "stalled: " + what + " not sent in time"
+	case errors.Is(err, ErrBadMagic):
+		return "bad hello magic"
+	case errors.Is(err, ErrUnknownCommand):
+		return "unknown command"
+	case errors.Is(err, ErrBadProto):
+		return "bad transport byte"
+	case errors.Is(err, ErrTooLarge):
+		return "request too large"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "closed before the " + what + " was complete"
+	}
+	return "error reading the " + what
 }
 
 // reply sends a bare status for bind and unknown commands, else a status
@@ -328,10 +362,9 @@ func padding(req Request) int {
 	return max(0, VpnkitPadTo-n)
 }
 
-func (s *Server) bind(c *net.UnixConn, req Request, log *zap.Logger) {
-	log = log.With(zap.Stringer("proto", req.Proto), zap.Stringer("addr", netip.AddrPortFrom(req.Addr, req.Port)))
+func (s *Server) bind(c *net.UnixConn, uid int, req Request) {
 	if err := checkBind(req, s.localAddrs); err != nil {
-		log.Warn("bind refused", zap.Error(err))
+		s.refusals.refuse(uid, "bind refused: "+refusalKind(err))
 		c.Write(MarshalStatus(statusOf(err)))
 		return
 	}
@@ -340,19 +373,38 @@ func (s *Server) bind(c *net.UnixConn, req Request, log *zap.Logger) {
 	mu := &s.ports[int(req.Port)%len(s.ports)]
 	mu.Lock()
 	defer mu.Unlock()
-	fd, err := bindSocket(req)
+	plan, err := s.planFor(req)
 	if err != nil {
-		log.Warn("bind failed", zap.Error(err))
+		s.refusals.refuse(uid, "bind failed: "+refusalKind(err))
+		c.Write(MarshalStatus(statusOf(err)))
+		return
+	}
+	fd, err := bindSocket(req, plan)
+	if err != nil {
+		s.refusals.refuse(uid, "bind failed: "+refusalKind(err))
 		c.Write(MarshalStatus(statusOf(err)))
 		return
 	}
 	_, _, err = c.WriteMsgUnix(MarshalStatus(StatusOK), unix.UnixRights(fd), nil)
 	unix.Close(fd)
 	if err != nil {
-		log.Warn("sending the bound socket failed", zap.Error(err))
+		s.refusals.refuse(uid, "closed before the bound socket was sent")
 		return
 	}
-	log.Info("bound")
+	s.bound.refuse(uid, req.Proto.String()+" "+netip.AddrPortFrom(req.Addr, req.Port).String())
+}
+
+// planFor is planBind for this host; only a wildcard TCP request on a BSD
+// kernel needs the local addresses.
+func (s *Server) planFor(req Request) (bindPlan, error) {
+	var local []netip.Addr
+	if req.Proto == TCP && req.Addr.IsUnspecified() && s.goos != "linux" {
+		var err error
+		if local, err = s.localAddrs(); err != nil {
+			return bindPlan{}, refuse("cannot list local addresses", "listing local addresses: %w", err)
+		}
+	}
+	return planBind(s.goos, req, local), nil
 }
 
 func statusOf(err error) Status {

@@ -3,6 +3,7 @@
 package helper
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -30,36 +31,52 @@ func createSocket(path string, uid int) (*net.UnixListener, error) {
 	if err := removeStale(path); err != nil {
 		return nil, err
 	}
-	// Bound under a temporary name, given its mode and owner, then renamed
-	// into place: a client never finds the socket before its owner can
-	// connect. The directory is root's alone (checked above), so the
-	// names still refer to the socket we just bound.
-	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
-	_ = os.Remove(tmp)
+	// Bound under its final name: the kernel keeps the name a socket was
+	// bound to and reports it as the peer address in every client's
+	// errors, so a temporary name would show up there long after it is
+	// gone. It is born 0600 and root's (umask 0177); until the chown
+	// below, about a microsecond, a client gets "permission denied" as if
+	// vmnetd had not started yet. The directory is root's alone (checked
+	// above), so the name still refers to the socket we just bound.
 	umaskMu.Lock()
 	old := unix.Umask(0o177)
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: tmp, Net: "unix"})
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
 	unix.Umask(old)
 	umaskMu.Unlock()
 	if err != nil {
-		return nil, fmt.Errorf("creating socket: %w", err)
+		return nil, fmt.Errorf("creating socket %s: %w", path, unwrapOp(err))
 	}
 	fail := func(what string, err error) (*net.UnixListener, error) {
-		ln.Close()
-		return nil, fmt.Errorf("%s: %w", what, err)
+		ln.Close() // removes the socket (unlink on close is still set)
+		return nil, fmt.Errorf("socket %s: %s: %w", path, what, unwrapOp(err))
 	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
-		return fail("socket mode", err)
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fail("mode", err)
 	}
-	if err := os.Lchown(tmp, uid, 0); err != nil {
-		return fail("socket owner", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fail("socket name", err)
+	if err := os.Lchown(path, uid, 0); err != nil {
+		return fail("owner", err)
 	}
 	// The server removes the socket under its final name (closeSocket).
 	ln.SetUnlinkOnClose(false)
 	return ln, nil
+}
+
+// unwrapOp drops the path or address an *os.PathError or *net.OpError
+// carries, for errors that name the path themselves.
+func unwrapOp(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		var se *os.SyscallError
+		if errors.As(oe.Err, &se) {
+			return fmt.Errorf("%s: %w", se.Syscall, se.Err)
+		}
+		return oe.Err
+	}
+	return err
 }
 
 // closeSocket closes the listener and removes its socket, if what is at

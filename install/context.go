@@ -117,7 +117,7 @@ func (p *planner) planCurrentContext(step string, u users.User) error {
 	fsys := p.fsFor(cfg)
 	target, err := fsys.Resolve(cfg)
 	if err != nil {
-		return Errorf(KindUnsafe, "refusing to edit %s: %w", cfg, err)
+		return p.refuseEdit(fsys, cfg, err)
 	}
 	st, err := observeFile(fsys, target)
 	if err != nil {

@@ -45,6 +45,9 @@ type Env struct {
 	LockWait time.Duration
 	Log      *zap.Logger
 	Version  string
+	// Stop, once closed (SIGINT, SIGTERM), makes apply undo this run's
+	// changes and fail with ErrInterrupted.
+	Stop <-chan struct{}
 }
 
 // Options are the wanted state of SPEC.md §4.
@@ -59,6 +62,9 @@ type Options struct {
 	// Env.FallbackHelper.
 	PrivilegedPorts bool
 	HelperBinary    string
+	// HelperSHA256 (status only) wants the helper an earlier install took
+	// from --helper-binary, as recorded in the profile.
+	HelperSHA256 string
 	// PolicyKey is the base64 ed25519 key that may sign policies.
 	PolicyKey  string
 	Kubernetes bool

@@ -13,6 +13,7 @@ import (
 	"howett.net/plist"
 
 	"github.com/macfleet/installer/install/rootfs"
+	"github.com/macfleet/installer/install/users"
 )
 
 // planner accumulates the ops and receipt of one run.
@@ -30,6 +31,13 @@ type planner struct {
 	// replaceOnly are files whose previous content is not worth keeping
 	// for uninstall (an older helper, which step 2 would remove anyway).
 	replaceOnly map[string]bool
+	// later are ops that run after the profile is written: the helper's
+	// bootstrap or restart, so that it reads the profile it serves.
+	later []Op
+	// user is the user this run sets up.
+	user users.User
+	// helperSum is the sha256 of a --helper-binary this run installs.
+	helperSum string
 }
 
 // openHome makes paths under home go through a strict sub-root.
@@ -152,7 +160,7 @@ func (p *planner) ensureDir(step, dir string, o owner, perm fs.FileMode) error {
 		fsys := p.fsFor(d)
 		fo := p.fsOwner(o)
 		p.add(Op{
-			Step: step, Action: "mkdir", Path: d, Owner: o.name, Mode: fmt.Sprintf("%04o", perm),
+			Step: step, Action: "mkdir", Path: d, Owner: o.name, Mode: unixMode(perm),
 			Do: func() error {
 				if err := fsys.Mkdir(d, perm); err != nil {
 					return err
@@ -365,28 +373,79 @@ func sha(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// bootout plans `launchctl bootout system/<label>` on a live system.
-func (p *planner) bootout(step, label string) {
+// bootout plans `launchctl bootout system/<label>` on a live system. A
+// job that was loaded is bootstrapped again from plistPath if the run is
+// rolled back (by then the plist's old bytes are back in place: the ops
+// after this one are undone first).
+func (p *planner) bootout(step, label, plistPath string) {
+	if !p.env.Live || p.env.Launchd == nil {
+		return
+	}
+	p.add(p.bootoutOp(step, label, plistPath))
+}
+
+func (p *planner) bootoutOp(step, label, plistPath string) Op {
+	r := p.env.Launchd
+	op := Op{Step: step, Action: "bootout", Path: "system/" + label, Detail: "launchctl bootout system/" + label,
+		Do: func() error { return r.Bootout(label) },
+	}
+	if plistPath != "" && p.jobLoaded(label) {
+		op.Undo = func() error { return r.Rebootstrap(plistPath) }
+	}
+	return op
+}
+
+// bootstrap plans `launchctl bootstrap system <plist>` on a live system,
+// with `launchctl enable` first for a disabled label (SPEC.md §4 step 7);
+// after a bootout of the same label in this run, 5 or 37 are retried.
+// The ops go to ops, or to p.later for the helper, which must find its
+// profile written when it starts.
+func (p *planner) bootstrap(step, label, plistPath string, afterBootout bool) {
 	if !p.env.Live || p.env.Launchd == nil {
 		return
 	}
 	r := p.env.Launchd
-	p.add(Op{Step: step, Action: "bootout", Path: "system/" + label, Detail: "launchctl bootout system/" + label,
-		Do:   func() error { return r.Bootout(label) },
-		Undo: nil, // put back by the bootstrap of the restored plist, if any
+	var ops []Op
+	if p.jobDisabled(label) {
+		ops = append(ops, Op{Step: step, Action: "enable", Path: "system/" + label, Detail: "launchctl enable system/" + label + ": it was disabled",
+			Do:   func() error { return r.Enable(label) },
+			Undo: func() error { return r.Disable(label) },
+		})
+	}
+	do := func() error { return r.Bootstrap(plistPath) }
+	if afterBootout {
+		do = func() error { return r.Rebootstrap(plistPath) }
+	}
+	ops = append(ops, Op{Step: step, Action: "bootstrap", Path: plistPath, Detail: "launchctl bootstrap system " + plistPath,
+		Do:   do,
+		Undo: func() error { return r.Bootout(label) },
+	})
+	if label == p.opts.Product.HelperLabel {
+		p.later = append(p.later, ops...)
+		return
+	}
+	p.ops = append(p.ops, ops...)
+}
+
+// kickstart plans `launchctl kickstart -k system/<label>` (live), after
+// the profile is written, like the helper's bootstrap.
+func (p *planner) kickstart(step, label, why string) {
+	if !p.env.Live || p.env.Launchd == nil {
+		return
+	}
+	r := p.env.Launchd
+	p.later = append(p.later, Op{Step: step, Action: "kickstart", Path: "system/" + label, Detail: "launchctl kickstart -k system/" + label + ": " + why,
+		Do: func() error { return r.Kickstart(label) },
 	})
 }
 
-// bootstrap plans `launchctl bootstrap system <plist>` on a live system.
-func (p *planner) bootstrap(step, label, plistPath string) {
+// jobDisabled asks launchd (live only) whether the label is disabled.
+func (p *planner) jobDisabled(label string) bool {
 	if !p.env.Live || p.env.Launchd == nil {
-		return
+		return false
 	}
-	r := p.env.Launchd
-	p.add(Op{Step: step, Action: "bootstrap", Path: plistPath, Detail: "launchctl bootstrap system " + plistPath,
-		Do:   func() error { return r.Bootstrap(plistPath) },
-		Undo: func() error { return r.Bootout(label) },
-	})
+	dis, err := p.env.Launchd.Disabled(label)
+	return err == nil && dis
 }
 
 // putFile plans writing a file the installer owns (a plist, a settings
@@ -409,8 +468,17 @@ func (p *planner) putFile(step, fp, label, home string, data []byte, perm fs.Fil
 	p.receipt = append(p.receipt, it)
 	n := len(p.ops)
 	p.writeFile(step, "write", fp, data, perm, o, st, detail)
-	if label != "" && (len(p.ops) > n || !p.jobLoaded(label)) {
-		p.bootstrap(step, label, fp)
+	if label == "" {
+		return nil
+	}
+	wrote, loaded := len(p.ops) > n, p.jobLoaded(label)
+	if wrote && loaded && p.env.Live && p.env.Launchd != nil {
+		// launchd refuses to bootstrap a loaded label (exit 5): the job
+		// running the old bytes goes first.
+		p.ops = append(p.ops[:n], append([]Op{p.bootoutOp(step, label, fp)}, p.ops[n:]...)...)
+	}
+	if wrote || !loaded {
+		p.bootstrap(step, label, fp, wrote && loaded)
 	}
 	return nil
 }
@@ -444,6 +512,15 @@ func encodePlist(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// unixMode writes a mode as chmod takes it: 0755, 1755 with the sticky bit.
+func unixMode(m fs.FileMode) string {
+	n := uint32(m.Perm())
+	if m&fs.ModeSticky != 0 {
+		n |= 0o1000
+	}
+	return fmt.Sprintf("%04o", n)
+}
+
 // fixOwnerMode plans a chown (and, for dirs, a chmod) of something the
 // installer made whose owner or mode is no longer what it made it with;
 // nothing when they are right, so a second run keeps every ctime.
@@ -467,8 +544,8 @@ func (p *planner) fixOwnerMode(step, fp string, o owner, perm fs.FileMode) {
 			Undo: func() error { return fsys.Lchown(fp, uid, gid) },
 		})
 	}
-	if old := fi.Mode().Perm(); fi.IsDir() && old != perm {
-		p.add(Op{Step: step, Action: "chmod", Path: fp, Mode: fmt.Sprintf("%04o", perm), Detail: fmt.Sprintf("was %04o", old),
+	if old := fi.Mode() & (fs.ModePerm | fs.ModeSticky); fi.IsDir() && old != perm {
+		p.add(Op{Step: step, Action: "chmod", Path: fp, Mode: unixMode(perm), Detail: "was " + unixMode(old),
 			Do:   func() error { return fsys.Chmod(fp, perm) },
 			Undo: func() error { return fsys.Chmod(fp, old) },
 		})

@@ -3,7 +3,9 @@ package install
 import (
 	"errors"
 	"fmt"
+	"path"
 	"sort"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -44,22 +46,26 @@ func Install(env *Env, opts Options) (*Result, error) {
 	if old != nil && old.Product != opts.Product.Name {
 		return nil, Errorf(KindFailed, "profile %s belongs to product %q, not %q", opts.Product.ProfilePath(), old.Product, opts.Product.Name)
 	}
-	if err := checkTrustedPaths(env, opts); err != nil {
+	dragged, err := checkTrustedPaths(env, opts, u.UID)
+	if err != nil {
 		return nil, err
 	}
 	if !env.applyOwnership() && !opts.DryRun {
-		env.log().Warn("not running as root: ownership of created files is not applied (offline install)",
+		env.log().Warn("not running as root: ownership of created files is not applied (offline install); launchd will refuse LaunchDaemons not owned by root: chown them root:wheel before the image boots",
 			zap.Int("euid", env.Euid))
 	}
 	res, err := plan(env, opts, u, old, oldBytes)
+	if err == nil && dragged {
+		res.Notes = append(res.Notes, fmt.Sprintf("%s belongs to %s (dragged into /Applications): its tools are linked, but root never runs anything from it; install the app with a pkg or your MDM to make it root's", opts.Product.AppBundle, u.Name))
+	}
 	if err != nil || opts.DryRun {
-		return res, unsafeIfEscape(err)
+		return res, unsafeIfEscape(err, u.Home)
 	}
 	ops, err := withJournal(env, opts, old, oldBytes, res)
 	if err != nil {
 		return nil, err
 	}
-	if err := apply(ops, env.logOp); err != nil {
+	if err := apply(ops, env.logOp, env.Stop); err != nil {
 		return nil, Errorf(KindFailed, "%w", err)
 	}
 	return res, nil
@@ -67,24 +73,31 @@ func Install(env *Env, opts Options) (*Result, error) {
 
 // plan observes the root and plans every step for user u.
 func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (*Result, error) {
-	p := &planner{env: env, opts: opts, old: old}
+	p := &planner{env: env, opts: opts, old: old, user: u}
 	if err := p.openHome(u.Home); err != nil {
 		return nil, Errorf(KindUnsafe, "home of %s: %w", u.Name, err)
 	}
-	for _, step := range []func() error{
-		p.planRemoveOldHelper,
-		func() error { return p.planLinks(u) },
-		func() error { return p.planPath(u) },
-		func() error { return p.planSetupHandover(u) },
-		func() error { return p.planSocket(u) },
-		p.planHosts,
-		p.planHelper,
-		p.planSettings,
-		func() error { return p.ensureDir("profile", opts.Product.AppSupportDir, rootWheel, 0o755) },
+	for _, step := range []struct {
+		name string
+		plan func() error
+	}{
+		{"old-helper", p.planRemoveOldHelper},
+		{"links", func() error { return p.planLinks(u) }},
+		{"path", func() error { return p.planPath(u) }},
+		{"setup-handover", func() error { return p.planSetupHandover(u) }},
+		{"socket", func() error { return p.planSocket(u) }},
+		{"hosts", p.planHosts},
+		{"helper", p.planHelper},
+		{"newsyslog", p.planNewsyslog},
+		{"settings", p.planSettings},
+		{"profile-dir", func() error { return p.ensureDir("profile", opts.Product.AppSupportDir, rootWheel, 0o755) }},
 	} {
-		if err := step(); err != nil {
+		n, notes := len(p.ops), len(p.notes)
+		if err := step.plan(); err != nil {
+			env.log().Debug("step "+step.name+": refused: "+err.Error(), zap.String("step", step.name))
 			return nil, err
 		}
+		logDecision(env, step.name, p.ops[n:], p.notes[notes:])
 	}
 	if err := p.planLeftovers(); err != nil {
 		return nil, err
@@ -93,12 +106,18 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 	if err != nil {
 		return nil, err
 	}
+	p.ops = append(p.ops, p.later...)
 	return &Result{Ops: p.ops, Notes: p.notes, Profile: prof}, nil
 }
 
 // unsafeIfEscape classifies a link that leads out of a user's home as an
 // unsafe filesystem (exit 9), however deep in a step it was met.
-func unsafeIfEscape(err error) error {
+func unsafeIfEscape(err error, home string) error {
+	var ee *rootfs.EscapeError
+	if errors.As(err, &ee) && KindOf(err) != KindUnsafe {
+		return &Error{Kind: KindUnsafe, Err: fmt.Errorf("refusing to follow a link out of the home %s: %s is a link to %s; move the link aside and rerun (nothing was changed)%w",
+			home, path.Join(home, ee.Link), ee.Target, quiet{err})}
+	}
 	if err != nil && errors.Is(err, rootfs.ErrEscape) && KindOf(err) != KindUnsafe {
 		return &Error{Kind: KindUnsafe, Err: fmt.Errorf("refusing to follow a link out of the home: %w", err)}
 	}
@@ -133,6 +152,7 @@ func (p *planner) planProfile(u users.User, old *Profile, oldBytes []byte) (*Pro
 		Kubernetes:       p.opts.Kubernetes,
 		Settings:         p.opts.Settings,
 		PolicyKey:        p.opts.PolicyKey,
+		HelperSHA256:     p.helperSum,
 		InstallerVersion: p.env.Version,
 		OwnershipApplied: p.env.applyOwnership(),
 		Receipt:          canonical(p.receipt),
@@ -198,4 +218,24 @@ func canonical(items []Item) []Item {
 		return out[i].Kind < out[j].Kind
 	})
 	return out
+}
+
+// logDecision is the --verbose line of one planned step: what it found
+// and what it decided.
+func logDecision(env *Env, step string, ops []Op, notes []string) {
+	msg := "step " + step + ": nothing to change (already as wanted, or not wanted)"
+	if len(ops) > 0 {
+		parts := make([]string, len(ops))
+		for i, op := range ops {
+			parts[i] = op.Action + " " + op.Path
+			if op.Detail != "" {
+				parts[i] += " (" + op.Detail + ")"
+			}
+		}
+		msg = fmt.Sprintf("step %s: differs from the wanted state; plans %d operation(s): %s", step, len(ops), strings.Join(parts, "; "))
+	}
+	for _, n := range notes {
+		msg += "; noted: " + n
+	}
+	env.log().Debug(msg, zap.String("step", step), zap.Int("ops", len(ops)))
 }

@@ -27,7 +27,7 @@ func (p *planner) planRemoveOldHelper() error {
 	if _, inReceipt := p.oldItem("file", d.HelperPlist()); inReceipt {
 		return nil // ours: removed with the old receipt's leftovers
 	}
-	p.bootout(step, d.HelperLabel)
+	p.bootout(step, d.HelperLabel, d.HelperPlist())
 	chown := p.env.applyOwnership()
 	for i, f := range []string{d.HelperPlist(), d.HelperBinary()} {
 		f, st := f, states[i]

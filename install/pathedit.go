@@ -52,7 +52,7 @@ func (p *planner) planShellBlock(step string, u users.User, file string, body []
 	fsys := p.fsFor(file)
 	target, err := fsys.Resolve(file)
 	if err != nil {
-		return Errorf(KindUnsafe, "refusing to edit %s: %w", file, err)
+		return p.refuseEdit(fsys, file, err)
 	}
 	st, err := observeFile(fsys, target)
 	if err != nil {

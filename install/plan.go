@@ -1,6 +1,7 @@
 package install
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -19,6 +20,11 @@ type Op struct {
 
 	Do   func() error `json:"-"`
 	Undo func() error `json:"-"`
+	// Commit, if set, runs once every op of the run has succeeded: it
+	// drops what only Undo needed (the hard link keeping the old hosts
+	// file). If it fails, the run is undone as when an op fails, so its
+	// op's Undo must still work after a failed Commit.
+	Commit func() error `json:"-"`
 }
 
 // String renders the op for `plan` and the log: action, path, and what it
@@ -66,25 +72,60 @@ func (e *StepError) Unwrap() error { return e.Err }
 
 // apply performs ops in order. When one fails, the ops already done are
 // undone in reverse order and a *StepError is returned.
-func apply(ops []Op, done func(Op)) error {
-	for i, op := range ops {
-		if err := op.Do(); err != nil {
-			se := &StepError{Op: op, Err: err}
-			for j := i - 1; j >= 0; j-- {
-				if ops[j].Undo == nil {
-					continue
-				}
-				if uerr := ops[j].Undo(); uerr != nil {
-					se.UndoErrs = append(se.UndoErrs, fmt.Errorf("undo %s %s: %w", ops[j].Action, ops[j].Path, uerr))
-				}
+func apply(ops []Op, done func(Op), stop <-chan struct{}) error {
+	undo := func(se *StepError, n int) error {
+		for j := n - 1; j >= 0; j-- {
+			if ops[j].Undo == nil {
+				continue
 			}
-			return se
+			if uerr := ops[j].Undo(); uerr != nil {
+				se.UndoErrs = append(se.UndoErrs, fmt.Errorf("undo %s %s: %w", ops[j].Action, ops[j].Path, uerr))
+			}
+		}
+		if errors.Is(se.Err, ErrInterrupted) {
+			return interruptedError(se.UndoErrs)
+		}
+		return se
+	}
+	for i, op := range ops {
+		err := stopped(stop)
+		if err == nil {
+			err = op.Do()
+		}
+		if err != nil {
+			return undo(&StepError{Op: op, Err: err}, i)
 		}
 		if done != nil {
 			done(op)
 		}
 	}
+	for _, op := range ops {
+		if op.Commit != nil {
+			if err := op.Commit(); err != nil {
+				return undo(&StepError{Op: op, Err: err}, len(ops))
+			}
+		}
+	}
 	return nil
+}
+
+// ErrInterrupted is a run stopped by SIGINT or SIGTERM (Env.Stop).
+var ErrInterrupted = errors.New("interrupted")
+
+func stopped(stop <-chan struct{}) error {
+	select {
+	case <-stop:
+		return ErrInterrupted
+	default:
+		return nil
+	}
+}
+
+func interruptedError(undoErrs []error) error {
+	if len(undoErrs) == 0 {
+		return fmt.Errorf("%w; nothing changed", ErrInterrupted)
+	}
+	return fmt.Errorf("%w; undo incomplete: %w", ErrInterrupted, errors.Join(undoErrs...))
 }
 
 // applyUnlessDry performs a planned run, or, for a dry run, only returns
@@ -93,7 +134,7 @@ func applyUnlessDry(env *Env, res *Result, dry bool) (*Result, error) {
 	if dry {
 		return res, nil
 	}
-	if err := apply(res.Ops, env.logOp); err != nil {
+	if err := apply(res.Ops, env.logOp, env.Stop); err != nil {
 		return nil, Errorf(KindFailed, "%w", err)
 	}
 	return res, nil

@@ -45,6 +45,10 @@ func lookupUser(env *Env, name string) (users.User, error) {
 		if errors.Is(err, users.ErrNotFound) {
 			return u, Errorf(KindBadUser, "user %q not found in %s; create the account first or check the name", name, env.FS.Dir())
 		}
+		if errors.Is(err, fs.ErrPermission) {
+			// Not the user's fault: the records are root's (SPEC.md §13).
+			return u, Errorf(KindNotRoot, "cannot read the user records in %s as uid %d (%w); run as root", env.FS.Dir(), env.Euid, fs.ErrPermission)
+		}
 		return u, Errorf(KindBadUser, "%w", err)
 	}
 	if err := users.Validate(u, minUID); err != nil {
@@ -92,8 +96,9 @@ func trustContext(env *Env) trust.Context {
 // root will trust: every existing component inside the root, before and
 // after resolving links, must pass; a sticky directory above the path may
 // be writable by others.
-func checkTrusted(env *Env, p string) error {
-	tc := trustContext(env)
+func checkTrusted(env *Env, p string) error { return checkTrustedAs(env, p, trustContext(env)) }
+
+func checkTrustedAs(env *Env, p string, tc trust.Context) error {
 	check := func(c string, above bool) (bool, error) {
 		fi, err := env.FS.Lstat(c)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -139,10 +144,37 @@ func checkTrusted(env *Env, p string) error {
 	return nil
 }
 
-// checkTrustedPaths covers the paths of this build's steps.
-func checkTrustedPaths(env *Env, opts Options) error {
+// checkTrustedPaths covers the paths of this build's steps. The bundled
+// CLI dir may belong to the target user (uid user, 0 for none): an app
+// she dragged into /Applications (SPEC.md §9); dragged then says so.
+func checkTrustedPaths(env *Env, opts Options, user int) (dragged bool, err error) {
 	d := opts.Product
-	for _, p := range []string{d.BundledCLIDir(), d.AppSupportDir, "/Library/LaunchDaemons",
+	tc := trustContext(env)
+	if user > 0 {
+		tc.AlsoOwner = uint32(user)
+	}
+	if err := checkTrustedAs(env, d.BundledCLIDir(), tc); err != nil {
+		return false, err
+	}
+	dragged = user > 0 && ownedOnTheWay(env, d.BundledCLIDir(), user)
+	return dragged, checkTrustedSystemPaths(env, opts)
+}
+
+// ownedOnTheWay reports whether uid owns p or a directory above it.
+func ownedOnTheWay(env *Env, p string, uid int) bool {
+	for c := p; c != "/" && c != "."; c = path.Dir(c) {
+		if fi, err := env.FS.Lstat(c); err == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) == uid {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func checkTrustedSystemPaths(env *Env, opts Options) error {
+	d := opts.Product
+	for _, p := range []string{d.AppSupportDir, "/Library/LaunchDaemons",
 		"/Library/PrivilegedHelperTools", path.Dir(d.HelperSocket), path.Dir(d.SocketLink), "/etc"} {
 		if err := checkTrusted(env, p); err != nil {
 			return err

@@ -17,18 +17,21 @@ import (
 // was set up with and, through Receipt, the exact list of what uninstall
 // must undo.
 type Profile struct {
-	User             string    `plist:"User"`
-	UID              int       `plist:"UID"`
-	GID              int       `plist:"GID"`
-	Home             string    `plist:"Home"`
-	Product          string    `plist:"Product"`
-	CLILocation      string    `plist:"CLILocation"`
-	PathEdit         string    `plist:"PathEdit"`
-	DockerSocket     bool      `plist:"DockerSocket"`
-	PrivilegedPorts  bool      `plist:"PrivilegedPorts"`
-	Kubernetes       bool      `plist:"Kubernetes"`
-	Settings         Settings  `plist:"Settings"`
-	PolicyKey        string    `plist:"PolicyKey,omitempty"`
+	User            string   `plist:"User"`
+	UID             int      `plist:"UID"`
+	GID             int      `plist:"GID"`
+	Home            string   `plist:"Home"`
+	Product         string   `plist:"Product"`
+	CLILocation     string   `plist:"CLILocation"`
+	PathEdit        string   `plist:"PathEdit"`
+	DockerSocket    bool     `plist:"DockerSocket"`
+	PrivilegedPorts bool     `plist:"PrivilegedPorts"`
+	Kubernetes      bool     `plist:"Kubernetes"`
+	Settings        Settings `plist:"Settings"`
+	PolicyKey       string   `plist:"PolicyKey,omitempty"`
+	// HelperSHA256 is the sha256 of the vmnetd install took from
+	// --helper-binary: status compares the installed helper with it.
+	HelperSHA256     string    `plist:"HelperSHA256,omitempty"`
 	InstallerVersion string    `plist:"InstallerVersion"`
 	InstalledAt      time.Time `plist:"InstalledAt"`
 	OwnershipApplied bool      `plist:"OwnershipApplied"`

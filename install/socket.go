@@ -9,16 +9,6 @@ import (
 	"github.com/macfleet/installer/install/users"
 )
 
-// launchDaemon is a LaunchDaemon plist; encoded with howett.net/plist.
-type launchDaemon struct {
-	Label             string   `plist:"Label"`
-	ProgramArguments  []string `plist:"ProgramArguments"`
-	RunAtLoad         bool     `plist:"RunAtLoad"`
-	KeepAlive         bool     `plist:"KeepAlive,omitempty"`
-	StandardOutPath   string   `plist:"StandardOutPath,omitempty"`
-	StandardErrorPath string   `plist:"StandardErrorPath,omitempty"`
-}
-
 // userSocket is the app's socket in u's home.
 func (p *planner) userSocket(u users.User) string {
 	return path.Join(u.Home, p.opts.Product.UserSocket)
@@ -37,9 +27,12 @@ func (p *planner) planSocket(u users.User) error {
 		return err
 	}
 	data, err := encodePlist(launchDaemon{
-		Label:            d.BootTaskLabel,
-		ProgramArguments: []string{"/bin/ln", "-s", "-f", want, d.SocketLink},
-		RunAtLoad:        true,
+		Label: d.BootTaskLabel,
+		// -h: never create the link inside a directory the old link
+		// pointed to.
+		ProgramArguments:            []string{"/bin/ln", "-s", "-f", "-h", want, d.SocketLink},
+		RunAtLoad:                   true,
+		AssociatedBundleIdentifiers: p.bundleIDs(),
 	})
 	if err != nil {
 		return err

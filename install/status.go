@@ -1,6 +1,10 @@
 package install
 
 import (
+	"fmt"
+	"syscall"
+
+	"github.com/macfleet/installer/install/launchd"
 	"github.com/macfleet/installer/install/product"
 	"github.com/macfleet/installer/install/users"
 )
@@ -46,7 +50,7 @@ func OptionsFromProfile(p *Profile, d product.Descriptor) Options {
 	return Options{
 		Product: d, User: p.User, CLILocation: p.CLILocation, PathEdit: p.PathEdit,
 		DockerSocket: p.DockerSocket, PrivilegedPorts: p.PrivilegedPorts, Kubernetes: p.Kubernetes,
-		Settings: p.Settings, PolicyKey: p.PolicyKey, DryRun: true,
+		Settings: p.Settings, PolicyKey: p.PolicyKey, HelperSHA256: p.HelperSHA256, DryRun: true,
 	}
 }
 
@@ -82,7 +86,35 @@ func Status(env *Env, d product.Descriptor) (*StatusReport, error) {
 	}
 	rep.Notes = res.Notes
 	rep.Components = components(statusSteps, res.Ops)
+	rep.launchdRefusals(env, prof)
 	return rep, nil
+}
+
+// launchdRefusals marks as drift each LaunchDaemon of the receipt that
+// launchd would refuse to load (an offline install by a non-root user
+// leaves them owned by that user): on that Mac the job would never run.
+func (r *StatusReport) launchdRefusals(env *Env, prof *Profile) {
+	for _, it := range prof.Receipt {
+		if it.Kind != "file" || it.Label == "" {
+			continue
+		}
+		fi, err := env.FS.Lstat(it.Path)
+		if err != nil {
+			continue // missing: the plan already reports it
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok {
+			continue
+		}
+		if why := launchd.Refuses(st.Uid, fi.Mode()); why != "" {
+			for i := range r.Components {
+				if c := &r.Components[i]; c.Name == it.Step {
+					c.OK = false
+					c.Drift = append(c.Drift, fmt.Sprintf("%s: launchd will refuse: %s; make it root:wheel 0644 (as root: chown root:wheel %q)", it.Path, why, it.Path))
+				}
+			}
+		}
+	}
 }
 
 // components has one line per step: OK, or the ops a run would perform.

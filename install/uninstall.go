@@ -31,7 +31,7 @@ func Uninstall(env *Env, opts Options) (*Result, error) {
 	if prof == nil {
 		return &Result{}, nil
 	}
-	if err := checkTrustedPaths(env, opts); err != nil {
+	if _, err := checkTrustedPaths(env, opts, prof.UID); err != nil {
 		return nil, err
 	}
 	p := &planner{env: env, opts: opts, old: prof}
@@ -105,6 +105,9 @@ func (p *planner) planUndoItem(it Item) error {
 			p.note("%s cannot be resolved safely (%v); left alone", it.Path, err)
 			return nil
 		}
+		if it.Kind == "hosts" {
+			p.removeStaleUndo(it.Step, target)
+		}
 		st, err := observeFile(fsys, target)
 		if err != nil || !st.exists {
 			return err
@@ -156,7 +159,7 @@ func (p *planner) undoFile(it Item) error {
 		return nil
 	}
 	if it.Label != "" {
-		p.bootout(it.Step, it.Label)
+		p.bootout(it.Step, it.Label, it.Path)
 	}
 	chown := p.env.applyOwnership()
 	if it.Existed {
@@ -200,7 +203,7 @@ func (p *planner) rmdirIfEmpty(step, dir string) {
 			if err != nil || len(ents) > 0 {
 				return err
 			}
-			perm = fi.Mode().Perm()
+			perm = fi.Mode() & (fs.ModePerm | fs.ModeSticky)
 			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 				uid, gid = int(st.Uid), int(st.Gid)
 			}

@@ -68,6 +68,9 @@ func JamfArgs(args []string) (JamfCall, error) {
 		if p == "" {
 			continue
 		}
+		if p[0] != '-' && isFlagName(p) {
+			return JamfCall{}, fmt.Errorf("jamf parameter %d (%q) is not a flag; did you mean --%s?", n, p, p)
+		}
 		if p[0] != '-' {
 			return JamfCall{}, fmt.Errorf("jamf parameter %d (%q) is not a flag: write it as --name or --name=value, e.g. --user=%s", n, p, p)
 		}
@@ -151,4 +154,15 @@ func flagName(arg string) string {
 	}
 	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
 	return name
+}
+
+// isFlagName reports whether word is the name of an install flag (or its
+// --no- form), written without the dashes.
+func isFlagName(word string) bool {
+	for _, k := range Keys() {
+		if word == k.Flag || word == "no-"+k.Flag {
+			return word != "user"
+		}
+	}
+	return false
 }

@@ -6,7 +6,10 @@ set -eu
 BIN=${BIN:-bin}
 root=$(mktemp -d "${TMPDIR:-/tmp}/installer-demo.XXXXXX")
 trap 'rm -rf "$root"' EXIT
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold headings only on a terminal (and never with NO_COLOR): a log or a
+# pipe gets plain text, no raw escapes.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then b=$(printf '\033[1m'); n=$(printf '\033[0m'); else b=; n=; fi
+step() { printf '\n%s== %s%s\n' "$b" "$*" "$n"; }
 tree() { (cd "$root" && find . -path ./Library/Logs -prune -o ! -name "*-installer.lock" -print | sort | xargs ls -ld 2>/dev/null | awk '{print $1, $3":"$4, $9, $10, $11}'); }
 
 step "a Mac-like root in $root, with Docker.app and user alice (uid 501)"

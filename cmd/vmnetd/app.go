@@ -24,8 +24,10 @@ import (
 	"github.com/macfleet/installer/install/product"
 )
 
-// Version is set at build time with -ldflags "-X main.Version=…".
-var Version = ""
+// Version is set at build time with -ldflags "-X main.Version=…", to
+// the same value as the installer's (make build, make dist); the default
+// is the installer's default too.
+var Version = "0.1.0-dev"
 
 // Exit codes of SPEC.md §10 that vmnetd uses.
 const (
@@ -97,7 +99,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.IntFlag{Name: "allow-uid", Usage: "serve this uid instead of the profile's user (no policy key)", DefaultText: "the profile's UID"},
 			&cli.StringFlag{Name: "log-file", Usage: "also write JSON-lines logs here"},
 			&cli.DurationFlag{Name: "timeout", Value: helper.DefaultTimeout, Usage: "deadline for one connection"},
-			&cli.IntFlag{Name: "max-conns", Value: helper.DefaultMaxConns, Usage: "connections served at once"},
+			&cli.IntFlag{Name: "max-conns", Value: helper.DefaultMaxConns, Usage: "connections one uid holds open before its oldest stalled one is closed"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -157,7 +159,7 @@ func run(c *cli.Context, stderr io.Writer) error {
 	if os.Geteuid() != 0 {
 		return exitf(exitNotRoot, "vmnetd must run as root (it binds privileged ports and owns its socket)")
 	}
-	log, closeLog, err := newLogger(stderr, o.logFile)
+	log, closeLog, logFile, err := newLogger(stderr, o.logFile)
 	if err != nil {
 		return fmt.Errorf("log file: %w", err)
 	}
@@ -195,6 +197,12 @@ func run(c *cli.Context, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	stopRotation, err := handleRotation(c.Context, o, logFile, log)
+	if err != nil {
+		srv.Close()
+		return err
+	}
+	defer stopRotation()
 	err = srv.Serve(c.Context)
 	if errors.Is(err, helper.ErrUninstalled) {
 		return nil
@@ -225,15 +233,7 @@ func launchctlBootout(label string) error {
 	return nil
 }
 
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
+func version() string { return Version }
 
 // commit is the 40-character id sent in the hello (zeros when unknown).
 func commit() string {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"io"
-	"os"
-	"syscall"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -11,7 +9,8 @@ import (
 
 // newLogger tees a console core on stderr (launchd sends it to the
 // plist's log path) with a JSON-lines core in logFile when one is given.
-func newLogger(stderr io.Writer, logFile string) (*zap.Logger, func(), error) {
+// The returned file, when not nil, can be reopened after a rotation.
+func newLogger(stderr io.Writer, logFile string) (*zap.Logger, func(), *reopenFile, error) {
 	cc := zapcore.EncoderConfig{
 		TimeKey:          "time",
 		MessageKey:       "msg",
@@ -22,10 +21,11 @@ func newLogger(stderr io.Writer, logFile string) (*zap.Logger, func(), error) {
 	}
 	cores := []zapcore.Core{zapcore.NewCore(zapcore.NewConsoleEncoder(cc), zapcore.Lock(zapcore.AddSync(stderr)), zapcore.InfoLevel)}
 	closeFn := func() {}
+	var f *reopenFile
 	if logFile != "" {
-		f, err := os.OpenFile(logFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
-		if err != nil {
-			return nil, nil, err
+		var err error
+		if f, err = newReopenFile(logFile); err != nil {
+			return nil, nil, nil, err
 		}
 		jc := zap.NewProductionEncoderConfig()
 		jc.TimeKey = "time"
@@ -34,5 +34,5 @@ func newLogger(stderr io.Writer, logFile string) (*zap.Logger, func(), error) {
 		closeFn = func() { f.Close() }
 	}
 	log := zap.New(zapcore.NewTee(cores...))
-	return log, func() { log.Sync(); closeFn() }, nil
+	return log, func() { log.Sync(); closeFn() }, f, nil
 }

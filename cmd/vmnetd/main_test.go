@@ -154,7 +154,7 @@ func TestServesProfileUserAndStopsCleanly(t *testing.T) {
 	}
 	f.Close()
 	// The profile's PolicyKey is honoured: a signed policy from root is stored.
-	env, _ := helper.SignPolicy(r.priv, []byte(`{"a":1}`))
+	env, _ := helper.SignPolicy(r.priv, 1, []byte(`{"a":1}`))
 	if err := c.SetPolicy(context.Background(), env); err != nil {
 		t.Fatal(err)
 	}

@@ -141,19 +141,19 @@ func TestBundleOfAnInstall(t *testing.T) {
 
 // slowRunner answers Print after a delay.
 type slowRunner struct {
-	launchd.Recorder
+	launchd.Runner
 	delay time.Duration
 }
 
 func (s *slowRunner) Print(label string) (string, error) {
 	time.Sleep(s.delay)
-	return s.Recorder.Print(label)
+	return s.Runner.Print(label)
 }
 
 func TestHungLaunchdCostsOneTimeout(t *testing.T) {
 	env, dir := installed(t, install.Options{})
 	env.Live = true
-	env.Launchd = &slowRunner{delay: time.Hour}
+	env.Launchd = &slowRunner{delay: time.Hour, Runner: (&launchd.Model{Root: dir}).Runner()}
 	start := time.Now()
 	b := Run(context.Background(), config(env, dir))
 	if el := time.Since(start); el > LaunchctlTimeout+2*time.Second {
@@ -170,10 +170,14 @@ func TestHungLaunchdCostsOneTimeout(t *testing.T) {
 		t.Fatal("status timed out too")
 	}
 	// A launchd that answers in time is printed.
-	env.Launchd = &slowRunner{delay: 10 * time.Millisecond, Recorder: launchd.Recorder{Loaded: map[string]bool{"com.docker.socket": true}}}
+	m := &launchd.Model{Root: dir}
+	if err := m.Runner().Bootstrap("/Library/LaunchDaemons/com.docker.socket.plist"); err != nil {
+		t.Fatal(err)
+	}
+	env.Launchd = &slowRunner{delay: 10 * time.Millisecond, Runner: m.Runner()}
 	b = Run(context.Background(), config(env, dir))
 	for _, f := range b.Files {
-		if f.Name == "launchctl/com.docker.socket.txt" && !bytes.Contains(f.Data, []byte("state = running")) {
+		if f.Name == "launchctl/com.docker.socket.txt" && !bytes.Contains(f.Data, []byte("path = /Library/LaunchDaemons/com.docker.socket.plist")) {
 			t.Fatalf("launchctl print: %q", f.Data)
 		}
 	}

@@ -23,6 +23,15 @@ var errReadOnly = errors.New("diagnose changes nothing")
 
 func (b *boundedRunner) Bootstrap(string) error { return errReadOnly }
 func (b *boundedRunner) Bootout(string) error   { return errReadOnly }
+func (b *boundedRunner) Enable(string) error    { return errReadOnly }
+func (b *boundedRunner) Disable(string) error   { return errReadOnly }
+
+// Rebootstrap implements launchd.Runner; diagnose changes nothing.
+func (b *boundedRunner) Rebootstrap(string) error { return errReadOnly }
+func (b *boundedRunner) Kickstart(string) error   { return errReadOnly }
+
+// Disabled implements launchd.Runner; diagnose does not ask it.
+func (b *boundedRunner) Disabled(string) (bool, error) { return false, errReadOnly }
 
 // Print implements launchd.Runner.
 func (b *boundedRunner) Print(label string) (string, error) {

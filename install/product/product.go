@@ -88,6 +88,12 @@ func Builtin(name string) (Descriptor, error) {
 // Descriptor and validates it.
 func Parse(data []byte) (Descriptor, error) {
 	var d Descriptor
+	var top any
+	if _, err := plist.Unmarshal(data, &top); err == nil {
+		if _, ok := top.(map[string]any); !ok {
+			return Descriptor{}, fmt.Errorf("product descriptor is a plist %T, not a dictionary: write a <dict> with Name, AppBundle, UserDir and the other keys of the built-in descriptors", top)
+		}
+	}
 	if _, err := plist.Unmarshal(data, &d); err != nil {
 		return Descriptor{}, fmt.Errorf("product descriptor is not a valid plist: %w", err)
 	}

@@ -32,6 +32,10 @@ type Context struct {
 	// a non-root user (an image tree owned by that user) the user and her
 	// group count as root's.
 	Euid, Egid int
+	// AlsoOwner, when not 0, is one more uid that may own the path: the
+	// target user, for the CLI dir of an app she dragged into
+	// /Applications (root only links to her tools, never runs them).
+	AlsoOwner uint32
 }
 
 // relaxed reports whether the invoking user stands in for root.
@@ -92,7 +96,7 @@ func (p *Problem) Fix(path string) string {
 
 // OwnerOK reports whether uid may own a trusted path.
 func OwnerOK(uid uint32, c Context) bool {
-	return uid == 0 || (c.relaxed() && int64(uid) == int64(c.Euid))
+	return uid == 0 || (c.AlsoOwner != 0 && uid == c.AlsoOwner) || (c.relaxed() && int64(uid) == int64(c.Euid))
 }
 
 // GroupOK reports whether a group write bit of gid leaves a path trusted.

@@ -47,6 +47,9 @@ func TestCheck(t *testing.T) {
 		{"offline as alice: group 12 writes", Entry{501, 12, dir | 0o775, false}, user, Group},
 		{"offline as alice: world-writable", Entry{501, 20, dir | 0o777, false}, user, World},
 		{"offline as alice: admin", Entry{501, 80, dir | 0o775, false}, user, 0},
+		{"dragged app: alice may own it", Entry{501, 80, dir | 0o755, false}, Context{Live: true, AlsoOwner: 501}, 0},
+		{"dragged app: bob may not", Entry{502, 80, dir | 0o755, false}, Context{Live: true, AlsoOwner: 501}, Owner},
+		{"dragged app: staff may not write", Entry{501, 20, dir | 0o775, false}, Context{Live: true, AlsoOwner: 501}, Group},
 		{"live as alice: her dir", Entry{501, 20, dir | 0o755, false}, liveUser, Owner},
 		{"live as alice: her group", Entry{0, 20, dir | 0o775, false}, liveUser, Group},
 	} {

@@ -2,5 +2,5 @@
 # Packer/Tart (or any image build): the image is mounted at $MOUNT with the
 # app and the user already in it.
 set -euo pipefail
-"${INSTALLER:-/usr/local/bin/installer}" install --root="$MOUNT" --user=alice --kubernetes
-"${INSTALLER:-/usr/local/bin/installer}" status --root="$MOUNT"
+"${INSTALLER:-/usr/local/macfleet/bin/installer}" install --root="$MOUNT" --user=alice --kubernetes
+"${INSTALLER:-/usr/local/macfleet/bin/installer}" status --root="$MOUNT"

@@ -1,4 +1,4 @@
 #!/bin/bash
 # Intune custom attribute: one line; exit 0 always (Intune drops the output
 # of a failing script).
-"${INSTALLER:-/usr/local/bin/installer}" status --format=intune
+"${INSTALLER:-/usr/local/macfleet/bin/installer}" status --format=intune

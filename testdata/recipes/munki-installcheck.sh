@@ -1,6 +1,6 @@
 #!/bin/bash
 # Munki installcheck_script: exit 0 means "install needed".
-if "${INSTALLER:-/usr/local/bin/installer}" status >/dev/null 2>&1; then
+if "${INSTALLER:-/usr/local/macfleet/bin/installer}" status >/dev/null 2>&1; then
   exit 1
 fi
 exit 0

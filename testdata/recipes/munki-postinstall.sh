@@ -1,4 +1,4 @@
 #!/bin/bash
 # Munki postinstall_script of the app's item: settings from managed
 # preferences (or add flags here).
-exec "${INSTALLER:-/usr/local/bin/installer}" install
+exec "${INSTALLER:-/usr/local/macfleet/bin/installer}" install

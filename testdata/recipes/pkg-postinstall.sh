@@ -2,6 +2,6 @@
 # postinstall of a flat pkg: $3 is the target volume; an image mounted
 # elsewhere gets an offline install (launchd starts the jobs at its boot).
 if [ "$3" = "/" ]; then
-  exec "${INSTALLER:-/usr/local/bin/installer}" install
+  exec "${INSTALLER:-/usr/local/macfleet/bin/installer}" install
 fi
-exec "${INSTALLER:-/usr/local/bin/installer}" install --root="$3"
+exec "${INSTALLER:-/usr/local/macfleet/bin/installer}" install --root="$3"

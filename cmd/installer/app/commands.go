@@ -52,10 +52,12 @@ func versionCommand(deps Deps) *cli.Command {
 	return &cli.Command{
 		Name:  "version",
 		Usage: "print the installer's version",
-		Flags: globalFlags(),
 		Action: func(c *cli.Context) error {
 			if boolean(c, "json") {
-				return writeJSON(deps.Stdout, map[string]any{"version": Version, "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH})
+				obj := map[string]any{"ok": true, "exitCode": 0, "changed": false, "command": "version", "steps": []jsonStep{},
+					"go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH}
+				addMeta(obj, c, "")
+				return writeJSON(deps.Stdout, obj)
 			}
 			fmt.Fprint(deps.Stdout, versionLine())
 			return nil
@@ -73,6 +75,8 @@ type session struct {
 	json    bool
 	// sources says where each non-default setting came from (for plan).
 	sources []string
+	// root is the target root's directory; user the --user given.
+	root, user string
 }
 
 func (s *session) close() {
@@ -107,9 +111,13 @@ func newSession(c *cli.Context, deps Deps, d product.Descriptor, dryRun bool) (*
 	} else {
 		env.LookupUser = func(name string) (users.User, int, error) { return users.Offline(env.FS, name) }
 	}
-	s := &session{deps: deps, env: env, json: boolean(c, "json")}
+	env.Stop = c.Context.Done()
+	s := &session{deps: deps, env: env, json: boolean(c, "json"), root: dir, user: str(c, "user")}
 	var logW io.Writer
 	var logErr error
+	if err := checkLogFile(str(c, "log-file")); err != nil {
+		return nil, err
+	}
 	if !dryRun {
 		if f, err := openLog(dir, str(c, "log-file"), d.LogPath()); err == nil {
 			s.logFile, logW = f, f
@@ -122,6 +130,7 @@ func newSession(c *cli.Context, deps Deps, d product.Descriptor, dryRun bool) (*
 		s.log.Warn("cannot write the log file; logging to stderr only", zap.Error(logErr))
 	}
 	env.Log = s.log
+	logHeader(s.log, c, env.Euid, dir)
 	return s, nil
 }
 
@@ -132,7 +141,7 @@ func installOptions(in inputs, d product.Descriptor) (install.Options, error) {
 	o := install.Options{Product: d}
 	o.User = in.str("user")
 	if o.User == "" {
-		return o, install.Errorf(install.KindUsage, `Required flag "user" not set: name the user the app will run as (--user NAME, or User in the managed preferences)`)
+		return o, install.Errorf(install.KindUsage, `no user given: pass --user=NAME, or --user=@console for whoever is logged in (from Jamf: $3 was empty, so put --user=@console or --user=NAME in parameter 4), or set User in the managed preferences`)
 	}
 	if o.CLILocation, err = oneOf(in.str("cli-location"), "cli-location", "system", "user"); err != nil {
 		return o, err
@@ -163,7 +172,7 @@ func installOptions(in inputs, d product.Descriptor) (install.Options, error) {
 		return o, err
 	}
 	o.Force = boolean(c, "force")
-	return o, nil
+	return o, checkInstallCombos(in, o)
 }
 
 // oneOf checks a setting that takes one of a few words.
@@ -225,7 +234,7 @@ func (s *session) finish(command string, opts install.Options, res *install.Resu
 	if err != nil {
 		s.log.Error(oneLine(err.Error()), zap.String("command", command), zap.String("code", install.KindOf(err).String()))
 		if s.json {
-			_ = writeJSON(s.deps.Stdout, jsonResult(command, opts, res, err))
+			_ = writeJSON(s.deps.Stdout, s.jsonResult(command, opts, res, err))
 		}
 		return fmt.Errorf("%w%w", err, errReportedMark{})
 	}
@@ -234,8 +243,9 @@ func (s *session) finish(command string, opts install.Options, res *install.Resu
 	}
 	switch {
 	case s.json:
-		if err := writeJSON(s.deps.Stdout, jsonResult(command, opts, res, nil)); err != nil {
-			return err
+		if err := writeJSON(s.deps.Stdout, s.jsonResult(command, opts, res, nil)); err != nil {
+			// The run is done; a closed stdout must not make it look failed.
+			s.log.Warn("cannot print the JSON result", zap.Error(err))
 		}
 	case opts.DryRun:
 		printPlan(s.deps.Stdout, command, opts, res, s.sources)
@@ -257,3 +267,13 @@ type errReportedMark struct{}
 
 func (errReportedMark) Error() string        { return "reported" }
 func (errReportedMark) Is(target error) bool { return target == errReported }
+
+// jsonResult is the result object with the session's root and user.
+func (s *session) jsonResult(command string, opts install.Options, res *install.Result, err error) jsonOut {
+	o := jsonResult(command, opts, res, err)
+	o.Root = s.root
+	if o.User == "" {
+		o.User = s.user
+	}
+	return o
+}

@@ -86,8 +86,10 @@ func runDiagnose(c *cli.Context, deps Deps) error {
 	log.Info(fmt.Sprintf("wrote %s: %d files, %d not collected", out, len(m.Files), len(m.NotCollected)),
 		zap.String("bundle", out))
 	if boolean(c, "json") {
-		return writeJSON(deps.Stdout, map[string]any{"ok": true, "exitCode": 0, "bundle": out,
-			"files": len(m.Files), "notCollected": m.NotCollected})
+		obj := map[string]any{"ok": true, "exitCode": 0, "changed": false, "command": "diagnose", "steps": []jsonStep{}, "bundle": out,
+			"files": len(m.Files), "notCollected": m.NotCollected}
+		addMeta(obj, c, "")
+		return writeJSON(deps.Stdout, obj)
 	}
 	fmt.Fprintln(deps.Stdout, out)
 	return nil

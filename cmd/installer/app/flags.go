@@ -82,7 +82,7 @@ func given(c *cli.Context, name string) bool { return isSetHere(flagCtx(c, name)
 func tristate(c *cli.Context, name string) (set, value bool, err error) {
 	on, off := given(c, name) && boolean(c, name), given(c, "no-"+name) && boolean(c, "no-"+name)
 	if on && off {
-		return false, false, install.Errorf(install.KindUsage, "--%s and --no-%s contradict each other", name, name)
+		return false, false, install.Errorf(install.KindUsage, "--%s and --no-%s contradict each other: pass one", name, name)
 	}
 	return on || off, on, nil
 }

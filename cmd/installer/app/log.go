@@ -8,9 +8,68 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/macfleet/installer/install/diagnose"
 )
+
+// checkLogFile refuses a --log-file whose directory does not exist
+// (SPEC.md §11): root would otherwise create directories anywhere.
+func checkLogFile(p string) error {
+	if p == "" {
+		return nil
+	}
+	dir := filepath.Dir(p)
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		return usagef("--log-file %s: directory %s does not exist; create it first or pass another --log-file", p, dir)
+	}
+	if fi, err := os.Lstat(p); err == nil && !fi.Mode().IsRegular() {
+		return usagef("--log-file %s is not a regular file (%s); pass a file path", p, fi.Mode().Type())
+	}
+	return nil
+}
+
+// secretFlags are the flags whose values the log header never shows.
+var secretFlags = []string{"admin-settings", "override-proxy-embedded-pac"}
+
+// redactArgs masks secrets in the command line: the values of
+// secretFlags and passwords in URLs.
+func redactArgs(args []string) []string {
+	r := diagnose.NewRedactor()
+	r.LearnURLs(strings.Join(args, " "))
+	out := make([]string, 0, len(args))
+	hide := false
+	for _, a := range args {
+		switch {
+		case hide:
+			a, hide = diagnose.Mask, false
+		default:
+			for _, f := range secretFlags {
+				if a == "--"+f || a == "-"+f {
+					hide = true
+				} else if strings.HasPrefix(a, "--"+f+"=") || strings.HasPrefix(a, "-"+f+"=") {
+					a = a[:strings.Index(a, "=")+1] + diagnose.Mask
+				}
+			}
+			a = r.RedactString(a)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// logHeader is the first line of every run in the log (SPEC.md §11).
+func logHeader(log *zap.Logger, c *cli.Context, euid int, root string) {
+	args := os.Args
+	if a, ok := c.App.Metadata["args"].([]string); ok {
+		args = a
+	}
+	log.Debug("run", zap.String("version", Version), zap.String("command", c.Command.FullName()),
+		zap.Strings("args", redactArgs(args[min(1, len(args)):])), zap.Int("euid", euid), zap.String("root", root))
+}
 
 // newLogger tees a console core for people on stderr (colour only on a
 // terminal, and never with NO_COLOR) with a JSON-lines core for machines
@@ -52,9 +111,7 @@ func newLogger(deps Deps, quiet, verbose bool, logFile io.Writer) *zap.Logger {
 // os.Root so it cannot be redirected out of the root by a link.
 func openLog(rootDir, logFile, defaultPath string) (io.WriteCloser, error) {
 	if logFile != "" {
-		if err := os.MkdirAll(filepath.Dir(logFile), 0o755); err != nil {
-			return nil, err
-		}
+		// Its directory exists (checkLogFile): root makes none of them.
 		return os.OpenFile(logFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	}
 	r, err := os.OpenRoot(rootDir)

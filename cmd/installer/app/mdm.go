@@ -99,6 +99,7 @@ func mdmCommand(deps Deps) *cli.Command {
 				OnUsageError: usageError,
 				Action:       func(c *cli.Context) error { return runMDMSchema(c, deps) },
 			},
+			mdmPkgCommand(deps),
 		},
 	}
 }

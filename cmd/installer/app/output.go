@@ -4,6 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/macfleet/installer/install"
 )
@@ -31,6 +36,10 @@ type jsonOut struct {
 	ExitCode int        `json:"exitCode"`
 	Changed  bool       `json:"changed"`
 	Command  string     `json:"command"`
+	Version  string     `json:"version"`
+	Product  string     `json:"product"`
+	User     string     `json:"user"`
+	Root     string     `json:"root"`
 	DryRun   bool       `json:"dryRun,omitempty"`
 	Steps    []jsonStep `json:"steps"`
 	Notes    []string   `json:"notes,omitempty"`
@@ -38,7 +47,8 @@ type jsonOut struct {
 }
 
 func jsonResult(command string, opts install.Options, res *install.Result, err error) jsonOut {
-	out := jsonOut{OK: err == nil, ExitCode: install.KindOf(err).ExitCode(), Command: command, DryRun: opts.DryRun, Steps: []jsonStep{}}
+	out := jsonOut{OK: err == nil, ExitCode: install.KindOf(err).ExitCode(), Command: command, DryRun: opts.DryRun, Steps: []jsonStep{},
+		Version: Version, Product: opts.Product.Name, User: opts.User}
 	if err != nil {
 		out.Error = &jsonError{Code: install.KindOf(err).String(), Message: oneLine(err.Error())}
 	}
@@ -68,6 +78,7 @@ func jsonResult(command string, opts install.Options, res *install.Result, err e
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 
@@ -91,4 +102,107 @@ func printPlan(w io.Writer, command string, opts install.Options, res *install.R
 	for _, n := range res.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
+}
+
+// wantsJSON reports whether --json is among args (before a "--"), in any
+// of the forms the flag parser takes; Jamf parameters may hold several
+// flags in one word.
+func wantsJSON(args []string) bool {
+	for _, a := range args[min(1, len(args)):] {
+		if a == "--" {
+			return false
+		}
+		for _, w := range strings.Fields(a) {
+			switch w {
+			case "--json", "-json", "--json=true", "-json=true", "--json=1":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// argValue is the last value given to --name in args, in any form.
+func argValue(args []string, name string) string {
+	v := ""
+	for i := 1; i < len(args); i++ {
+		a := strings.TrimLeft(args[i], "-")
+		if a == args[i] {
+			continue
+		}
+		if k, val, ok := strings.Cut(a, "="); ok && k == name {
+			v = val
+		} else if a == name && i+1 < len(args) {
+			v = args[i+1]
+		}
+	}
+	return v
+}
+
+// fallbackObject is the --json result of a run that printed none itself:
+// a flag error, an unknown command, a failure before any step.
+func fallbackObject(args []string, err error, code int) map[string]any {
+	product := argValue(args, "product")
+	if product == "" {
+		product = "docker"
+	}
+	if f := argValue(args, "product-file"); f != "" {
+		product = f
+	}
+	root := argValue(args, "root")
+	if root == "" {
+		root = "/"
+	}
+	command := ""
+	for _, a := range args[min(1, len(args)):] {
+		if slices.Contains(strings.Fields("install plan uninstall status setup ports jamf mdm policy diagnose version help completion"), a) {
+			command = a
+			break
+		}
+	}
+	obj := map[string]any{"ok": err == nil, "exitCode": code, "changed": false, "command": command, "steps": []jsonStep{},
+		"version": Version, "product": product, "user": argValue(args, "user"), "root": root}
+	if err != nil {
+		obj["error"] = &jsonError{Code: install.Kind(code).String(), Message: oneLine(strings.TrimSuffix(err.Error(), "reported"))}
+	}
+	return obj
+}
+
+// resultObject is the --json result of a command whose output is text:
+// what it printed goes in "output".
+func resultObject(c *cli.Context, command string, err error) map[string]any {
+	obj := map[string]any{"ok": err == nil, "exitCode": install.KindOf(err).ExitCode(), "changed": false, "command": command, "steps": []jsonStep{}}
+	addMeta(obj, c, "")
+	if err != nil {
+		obj["error"] = &jsonError{Code: install.KindOf(err).String(), Message: oneLine(strings.TrimSuffix(err.Error(), "reported"))}
+	}
+	return obj
+}
+
+// addMeta puts version, product, user and root in a result object
+// (SPEC.md §13); user is the one given, if no better one is known.
+func addMeta(obj map[string]any, c *cli.Context, user string) {
+	obj["version"] = Version
+	obj["product"] = str(c, "product")
+	if d, err := loadProduct(c); err == nil {
+		obj["product"] = d.Name
+	}
+	if user == "" && hasFlag(c.Command.Flags, "user") {
+		user = str(c, "user")
+	}
+	obj["user"] = user
+	obj["root"] = str(c, "root")
+	if abs, err := filepath.Abs(str(c, "root")); err == nil {
+		obj["root"] = abs
+	}
+}
+
+// withMeta flattens v (a JSON object) into a map and adds the meta fields.
+func withMeta(v any, c *cli.Context, user string) map[string]any {
+	obj := map[string]any{}
+	if b, err := json.Marshal(v); err == nil {
+		_ = json.Unmarshal(b, &obj)
+	}
+	addMeta(obj, c, user)
+	return obj
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -30,7 +31,9 @@ import (
 // environment of each script:
 //   - INSTALLER_TEST_LIVE_ROOT: treat this root as the live system (so the
 //     live code path runs without touching the machine);
-//   - INSTALLER_TEST_LAUNCHCTL_LOG: where the launchctl recorder writes;
+//   - INSTALLER_TEST_LAUNCHD: the state file of the launchd model (set for
+//     every script: launchd outlives each installer process);
+//   - INSTALLER_TEST_LAUNCHCTL_LOG: where the model logs each launchctl call;
 //   - INSTALLER_TEST_LAUNCHCTL_HANG=1: launchctl print never answers;
 //   - INSTALLER_TEST_NOW: a fixed RFC 3339 time, for stable profiles;
 //   - INSTALLER_TEST_LOCK_WAIT: how long to wait for the lock;
@@ -41,30 +44,18 @@ func testDeps() Deps {
 	d.IsLive = func(root string) bool { return root == "/" || (liveRoot != "" && root == liveRoot) }
 	if liveRoot != "" {
 		d.Launchd = func() (launchd.Runner, error) {
-			rec := &launchd.Recorder{Loaded: map[string]bool{}}
+			m := launchdModel(liveRoot)
 			if p := os.Getenv("INSTALLER_TEST_LAUNCHCTL_LOG"); p != "" {
-				// launchd outlives each installer process: replay what
-				// earlier ones loaded and unloaded.
-				if b, err := os.ReadFile(p); err == nil {
-					for _, l := range strings.Split(string(b), "\n") {
-						if plist, ok := strings.CutPrefix(l, "launchctl bootstrap system "); ok {
-							rec.Loaded[strings.TrimSuffix(filepath.Base(plist), ".plist")] = true
-						}
-						if label, ok := strings.CutPrefix(l, "launchctl bootout system/"); ok {
-							delete(rec.Loaded, label)
-						}
-					}
-				}
 				// A caller that may not write the log (another uid) just is
 				// not recorded.
 				if f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-					rec.Out = f
+					m.Log = f
 				}
 			}
 			if os.Getenv("INSTALLER_TEST_LAUNCHCTL_HANG") == "1" {
-				return hangingPrint{rec}, nil
+				return hangingPrint{m.Runner()}, nil
 			}
-			return rec, nil
+			return m.Runner(), nil
 		}
 		d.LookupLive = func(name string) (users.User, int, error) {
 			fsys, err := d.OpenRoot(liveRoot)
@@ -99,6 +90,17 @@ func testDeps() Deps {
 		}
 	}
 	return d
+}
+
+// launchdModel is the system domain of the live root the scripts run on.
+func launchdModel(liveRoot string) *launchd.Model {
+	m := &launchd.Model{Root: liveRoot, StatePath: os.Getenv("INSTALLER_TEST_LAUNCHD")}
+	// INSTALLER_TEST_LAUNCHD_SETTLE: how long launchd takes to tear a job
+	// down after bootout (bootstrap exits 5 until then).
+	if d, err := time.ParseDuration(os.Getenv("INSTALLER_TEST_LAUNCHD_SETTLE")); err == nil {
+		m.Settle = d
+	}
+	return m
 }
 
 func TestMain(m *testing.M) {
@@ -139,6 +141,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("INSTALLER_TEST_NOW", "2026-01-02T03:04:05Z")
 			e.Setenv("NO_COLOR", "1")
 			e.Setenv("RECIPES", recipesDir)
+			e.Setenv("INSTALLER_TEST_LAUNCHD", filepath.Join(e.WorkDir, ".launchd.json"))
 			// The work dir too, for scripts that run as another uid.
 			for _, d := range []string{filepath.Dir(e.WorkDir), e.WorkDir} {
 				if err := os.Chmod(d, 0o755); err != nil {
@@ -160,6 +163,7 @@ func TestScripts(t *testing.T) {
 			"chown":      cmdChown,
 			"signpolicy": cmdSignPolicy,
 			"refused":    cmdRefused,
+			"launchctl":  cmdLaunchctl,
 		},
 	})
 }
@@ -175,6 +179,30 @@ func cmdMkroot(ts *testscript.TestScript, neg bool, args []string) {
 		a.Hosts = ts.ReadFile(a.HostsFile)
 	}
 	ts.Check(sampleroot.Build(ts.MkAbs(a.Dir), a.Options))
+}
+
+// cmdLaunchctl runs launchctl against the launchd model of
+// $INSTALLER_TEST_LIVE_ROOT (not logged), to set up and inspect the state a
+// story starts from: launchctl [disable|enable|bootstrap|bootout|print|...] ARGS.
+// Its output goes to stdout; a non-zero exit fails unless negated.
+func cmdLaunchctl(ts *testscript.TestScript, neg bool, args []string) {
+	root := ts.Getenv("INSTALLER_TEST_LIVE_ROOT")
+	if root == "" {
+		ts.Fatalf("launchctl: set INSTALLER_TEST_LIVE_ROOT first")
+	}
+	m := &launchd.Model{Root: root, StatePath: ts.Getenv("INSTALLER_TEST_LAUNCHD")}
+	if d, err := time.ParseDuration(ts.Getenv("INSTALLER_TEST_LAUNCHD_SETTLE")); err == nil {
+		m.Settle = d
+	}
+	out, code, err := m.Exec(args)
+	ts.Check(err)
+	fmt.Fprint(ts.Stdout(), out)
+	if code != 0 {
+		fmt.Fprintf(ts.Stderr(), "exit %d\n", code)
+	}
+	if (code != 0) != neg {
+		ts.Fatalf("launchctl %s: exit %d: %s", strings.Join(args, " "), code, out)
+	}
 }
 
 // cmdTree prints treeListing: tree [-inodes] DIR.
@@ -249,25 +277,25 @@ func cmdChown(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdSignPolicy signs a policy with the test key (seed 0, 1, ... 31; its
 // public key is A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=) or, with
-// -wrong, another key: signpolicy [-wrong] IN OUT.
+// -wrong, another key, as an envelope of version N (default 1):
+// signpolicy [-wrong] [-version N] IN OUT.
 func cmdSignPolicy(ts *testscript.TestScript, neg bool, args []string) {
-	wrong := len(args) > 0 && args[0] == "-wrong"
-	if wrong {
-		args = args[1:]
-	}
-	if len(args) != 2 {
-		ts.Fatalf("usage: signpolicy [-wrong] IN OUT")
+	fl := flag.NewFlagSet("signpolicy", flag.ContinueOnError)
+	wrong := fl.Bool("wrong", false, "")
+	version := fl.Uint64("version", 1, "")
+	if err := fl.Parse(args); err != nil || fl.NArg() != 2 {
+		ts.Fatalf("usage: signpolicy [-wrong] [-version N] IN OUT")
 	}
 	seed := make([]byte, ed25519.SeedSize)
 	for i := range seed {
 		seed[i] = byte(i)
-		if wrong {
+		if *wrong {
 			seed[i] = byte(255 - i)
 		}
 	}
-	env, err := helper.SignPolicy(ed25519.NewKeyFromSeed(seed), []byte(ts.ReadFile(args[0])))
+	env, err := helper.SignPolicy(ed25519.NewKeyFromSeed(seed), *version, []byte(ts.ReadFile(fl.Arg(0))))
 	ts.Check(err)
-	ts.Check(os.WriteFile(ts.MkAbs(args[1]), env, 0o644))
+	ts.Check(os.WriteFile(ts.MkAbs(fl.Arg(1)), env, 0o644))
 }
 
 // cmdRefused is one row of the bad-input table: it runs the installer on

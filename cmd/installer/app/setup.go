@@ -87,7 +87,8 @@ func userEnv(c *cli.Context, deps Deps) (*install.Env, users.User, error) {
 // newUserSession logs to --log-file, or to the user's own
 // ~/Library/Logs/<product>-installer/installer.log (homeLog).
 func newUserSession(c *cli.Context, deps Deps, env *install.Env, d product.Descriptor, u users.User, dryRun bool) (*session, *homeLog) {
-	s := &session{deps: deps, env: env, json: boolean(c, "json")}
+	s := &session{deps: deps, env: env, json: boolean(c, "json"), root: env.FS.Dir(), user: u.Name}
+	env.Stop = c.Context.Done()
 	var hl *homeLog
 	var w io.Writer
 	if !dryRun {
@@ -103,6 +104,7 @@ func newUserSession(c *cli.Context, deps Deps, env *install.Env, d product.Descr
 	}
 	s.log = newLogger(deps, boolean(c, "quiet") || s.json, boolean(c, "verbose"), w)
 	env.Log = s.log
+	logHeader(s.log, c, env.Euid, env.FS.Dir())
 	return s, hl
 }
 

@@ -65,7 +65,9 @@ func runStatus(c *cli.Context, deps Deps) error {
 	kind := statusKind(rep)
 	switch format {
 	case "json":
-		if err := writeJSON(deps.Stdout, statusObject(rep)); err != nil {
+		obj := withMeta(statusObject(rep), c, rep.User)
+		obj["ok"], obj["command"], obj["changed"], obj["steps"] = kind == install.KindOK, "status", false, []jsonStep{}
+		if err := writeJSON(deps.Stdout, obj); err != nil {
 			return err
 		}
 	case "jamf", "intune":
