@@ -23,6 +23,9 @@ type ScriptOptions struct {
 	// ProfilePath is the installer's profile on the Macs, for Fleet's
 	// osquery policy (default: Docker's).
 	ProfilePath string
+	// User, when a name (not @console), is the user Fleet's policy wants
+	// the profile to name.
+	User string
 }
 
 // Vendors are the consoles `mdm script` knows, in the order documented.
@@ -82,7 +85,10 @@ func Script(vendor, installerPath string, args []string, opt ScriptOptions) (str
 	case logDir == "":
 		logDir = "/Library/Logs/" + opt.Product + "-installer"
 	}
-	for _, s := range append([]string{installerPath, logDir, opt.ProfilePath}, args...) {
+	for _, s := range append([]string{installerPath, logDir, opt.ProfilePath, opt.User}, args...) {
+		if strings.ContainsAny(s, "\n\r") && (s == opt.User || s == opt.ProfilePath) {
+			return "", fmt.Errorf("mdm script: %q holds a line break, which a comment line cannot", s)
+		}
 		if strings.ContainsRune(s, 0) {
 			return "", fmt.Errorf("mdm script: %q holds a NUL byte, which no shell word can", s)
 		}
@@ -117,7 +123,11 @@ func Script(vendor, installerPath string, args []string, opt ScriptOptions) (str
 		if profile == "" {
 			profile = "/Library/Application Support/com.docker.docker/installer.plist"
 		}
-		header = strings.ReplaceAll(fleetHeader, "@PROFILE@", strings.ReplaceAll(profile, "'", "''"))
+		want := "value != ''"
+		if opt.User != "" && !ParseUserArg(opt.User) {
+			want = "value = '" + strings.ReplaceAll(opt.User, "'", "''") + "'"
+		}
+		header = strings.NewReplacer("@PROFILE@", strings.ReplaceAll(profile, "'", "''"), "@WANT@", want).Replace(fleetHeader)
 		run = tee(install)
 	case "kandji":
 		if part == "audit" {
@@ -259,11 +269,11 @@ const fleetHeader = `Fleet script (Controls > Scripts > Add script). Pair it wit
 #   query: >-
 #     SELECT 1 FROM plist
 #     WHERE path = '@PROFILE@'
-#     AND key = 'User' AND value != '';
+#     AND key = 'User' AND @WANT@;
 #   description: the installer has set this Mac up for one user
 #   resolution: run this script
 #
-# The query passes when the installer's profile names its user.`
+# The query passes when the installer's profile names the user.`
 
 const intuneHeader = `Microsoft Intune shell script (Devices > macOS > Shell scripts). Set
 # "Run script as signed-in user" to No: it must run as root. Intune passes

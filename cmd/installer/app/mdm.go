@@ -210,7 +210,8 @@ func runMDMScript(c *cli.Context, deps Deps) error {
 		return err
 	}
 	script, err := mdm.Script(vendor, str(c, "installer-path"), givenInstallArgs(c), mdm.ScriptOptions{
-		Product: d.Name, LogDir: str(c, "log-dir"), Part: strings.ToLower(str(c, "part")), ProfilePath: d.ProfilePath()})
+		Product: d.Name, LogDir: str(c, "log-dir"), Part: strings.ToLower(str(c, "part")), ProfilePath: d.ProfilePath(),
+		User: str(c, "user")})
 	if err != nil {
 		return install.Errorf(install.KindUsage, "mdm script: %w", err)
 	}
