@@ -23,12 +23,15 @@ import (
 // user's server would.
 func attackChild(mode string, c Client, args []string) int {
 	switch mode {
-	case "stall": // hold N connections that never finish their hello; reopen any vmnetd closes
+	case "stall": // hold N connections that never finish their hello; with "reopen", reopen any vmnetd closes
 		n, _ := strconv.Atoi(args[1])
+		reopen := len(args) > 2 && args[2] == "reopen"
+		// A write may fail when vmnetd closed the connection at once (the
+		// uid's hard limit): the connection's goroutine below reopens it.
 		stall := func() (net.Conn, error) {
 			conn, err := net.Dial("unix", c.Socket)
 			if err == nil {
-				_, err = conn.Write(MarshalHello(Hello{})[:20])
+				conn.Write(MarshalHello(Hello{})[:20])
 			}
 			return conn, err
 		}
@@ -50,7 +53,10 @@ func attackChild(mode string, c Client, args []string) int {
 					select {
 					case <-quit:
 						return
-					default:
+					case <-time.After(10 * time.Millisecond):
+					}
+					if !reopen {
+						return
 					}
 					var err error
 					if conn, err = stall(); err != nil {
@@ -141,7 +147,7 @@ func attackChild(mode string, c Client, args []string) int {
 func TestStalledConnectionsDelayNobody(t *testing.T) {
 	needRoot(t)
 	ts := startServer(t, Config{})
-	if out := serveChild(t, nobody, "stall", ts.socket, "200"); !strings.HasPrefix(out, "bound 200") {
+	if out := serveChild(t, nobody, "stall", ts.socket, "200", "reopen"); !strings.HasPrefix(out, "bound 200") {
 		t.Fatalf("stalling child: %s", out)
 	}
 	if !waitFor(5*time.Second, func() bool { return ts.admit.count(nobody) >= 200 }) {

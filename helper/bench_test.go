@@ -198,7 +198,7 @@ func BenchmarkBindBurst16(b *testing.B) {
 // daemon serves) in a child process, which reopens any that vmnetd closes.
 // The returned func closes them all (ending the child).
 func stallers(b *testing.B, c Client, n int) func() {
-	cmd := child(b, nobody, "stall", c.Socket, fmt.Sprint(n))
+	cmd := child(b, nobody, "stall", c.Socket, fmt.Sprint(n), "reopen")
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr

@@ -96,6 +96,28 @@ func checkRoundTrip(t *testing.T, x []byte, product string, want []Entry) {
 	if r := Inspect(out, product); r.Blocks > 1 {
 		t.Fatalf("Ensure(%q) left %d blocks", x, r.Blocks)
 	}
+	checkPlan(t, Plan(x, product, want), x, out, changed, product)
+	checkPlan(t, PlanRemove(x, product), x, base, rchanged, product)
+}
+
+// checkPlan asserts that an Edit streams exactly the bytes Ensure or
+// Remove build and that its summaries are what Inspect reads in the old
+// and the new content.
+func checkPlan(t *testing.T, e Edit, x, out []byte, changed bool, product string) {
+	t.Helper()
+	if e.Changed != changed {
+		t.Fatalf("Plan(%q).Changed = %v, want %v", x, e.Changed, changed)
+	}
+	var w bytes.Buffer
+	if _, err := e.WriteTo(&w); err != nil || !bytes.Equal(w.Bytes(), out) || e.Len() != len(out) {
+		t.Fatalf("Plan(%q) writes %q (len %d), want %q", x, w.Bytes(), e.Len(), out)
+	}
+	sum := func(r Report) Summary {
+		return Summary{Blocks: r.Blocks, Entries: len(r.Entries), Disabled: r.Disabled}
+	}
+	if b, a := sum(Inspect(x, product)), sum(Inspect(out, product)); e.Before != b || e.After != a {
+		t.Fatalf("Plan(%q): before %+v after %+v, want %+v and %+v (Inspect)", x, e.Before, e.After, b, a)
+	}
 }
 
 // checkResolves asserts what the resolver will see in out: every wanted

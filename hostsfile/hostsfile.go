@@ -81,7 +81,7 @@ func Inspect(old []byte, product string) Report {
 	r.Blocks = len(spans)
 	if marked > 0 {
 		// Every line Remove would restore is one we disabled.
-		r.Disabled = len(w.pass(old, m, spans, true, nil))
+		r.Disabled = len(w.pass(old, m, spans, true, nil, nil))
 	}
 	for _, s := range spans {
 		for ls := s.start; ls < s.end; {
@@ -95,21 +95,8 @@ func Inspect(old []byte, product string) Report {
 
 // edit is Ensure with w's entries; with none it is Remove.
 func edit(old []byte, m marks, w *wanted) ([]byte, bool) {
-	spans, marked := findBlocks(old, m)
-	var editBuf [8]lineEdit
-	edits := w.pass(old, m, spans, marked > 0, editBuf[:0])
-
-	var tailBuf [512]byte
-	tail := tailBuf[:0]
-	if w.missing() {
-		end := baseEnd(old, spans)
-		open := end > 0 && old[end-1] != '\n'
-		tail = w.appendBlock(tail, m, baseEOL(old, spans), open)
-	}
-	if len(edits) == 0 && endsWith(old, spans, tail) {
-		return old, false
-	}
-	return build(old, spans, edits, m, tail), true
+	e := plan(old, m, w)
+	return e.Bytes(), e.Changed
 }
 
 // endsWith reports whether old's only block of ours is exactly tail, at the
@@ -120,40 +107,6 @@ func endsWith(old []byte, spans []span, tail []byte) bool {
 	}
 	return len(spans) == 1 && spans[0].end == len(old) &&
 		spans[0].start == len(old)-len(tail) && bytes.Equal(old[spans[0].start:], tail)
-}
-
-// build writes the new file in one go: old without our spans, with the
-// disable prefix added or dropped where edits say, then tail. bytes.Join
-// allocates the result without zeroing it first: on a 27 MB file that
-// zeroing costs as much as the copy.
-func build(old []byte, spans []span, edits []lineEdit, m marks, tail []byte) []byte {
-	// Small copies, so that the caller's stack buffers do not escape
-	// through bytes.Join and cost an allocation when nothing changes.
-	small := append(m.appendPrefix(make([]byte, 0, m.prefixLen()+len(tail))), tail...)
-	prefix, tailCopy := small[:m.prefixLen()], small[m.prefixLen():]
-	var pieceBuf [16][]byte
-	pieces := pieceBuf[:0]
-	cur := 0
-	for i, j := 0, 0; i < len(spans) || j < len(edits); {
-		if j < len(edits) && (i == len(spans) || edits[j].at < spans[i].start) {
-			e := edits[j]
-			j++
-			pieces = append(pieces, old[cur:e.at])
-			if e.restore {
-				cur = e.at + len(prefix)
-			} else {
-				pieces = append(pieces, prefix)
-				cur = e.at
-			}
-			continue
-		}
-		s := spans[i]
-		i++
-		pieces = append(pieces, old[cur:s.start])
-		cur = s.end
-	}
-	pieces = append(pieces, old[cur:], tailCopy)
-	return bytes.Join(pieces, nil)
 }
 
 // appendEntries adds the mappings of one line inside our block.

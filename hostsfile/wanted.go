@@ -130,8 +130,9 @@ type lineEdit struct {
 // those starting with '#' when comments is set (some line carries the
 // disable prefix), and those containing a wanted name. It marks the
 // entries foreign lines provide and returns edits with the lines to
-// disable or restore appended. Every other line is jumped over.
-func (w *wanted) pass(data []byte, m marks, spans []span, comments bool, edits []lineEdit) []lineEdit {
+// disable or restore appended. Every other line is jumped over. If
+// disabled is not nil, it counts the lines carrying our disable prefix.
+func (w *wanted) pass(data []byte, m marks, spans []span, comments bool, edits []lineEdit, disabled *int) []lineEdit {
 	var streamBuf [8]stream
 	streams := streamBuf[:0]
 	if comments {
@@ -223,6 +224,9 @@ func (w *wanted) pass(data []byte, m marks, spans []span, comments bool, edits [
 		text, next := lineAt(data, ls)
 		off, lo = next, next
 		if rest, ok := m.disabled(text); ok {
+			if disabled != nil {
+				*disabled++
+			}
 			if !w.judge(rest) {
 				edits = append(edits, lineEdit{at: ls, restore: true})
 			}

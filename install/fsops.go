@@ -160,7 +160,7 @@ func (p *planner) ensureDir(step, dir string, o owner, perm fs.FileMode) error {
 		fsys := p.fsFor(d)
 		fo := p.fsOwner(o)
 		p.add(Op{
-			Step: step, Action: "mkdir", Path: d, Owner: o.name, Mode: fmt.Sprintf("%04o", perm),
+			Step: step, Action: "mkdir", Path: d, Owner: o.name, Mode: unixMode(perm),
 			Do: func() error {
 				if err := fsys.Mkdir(d, perm); err != nil {
 					return err
@@ -512,6 +512,15 @@ func encodePlist(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// unixMode writes a mode as chmod takes it: 0755, 1755 with the sticky bit.
+func unixMode(m fs.FileMode) string {
+	n := uint32(m.Perm())
+	if m&fs.ModeSticky != 0 {
+		n |= 0o1000
+	}
+	return fmt.Sprintf("%04o", n)
+}
+
 // fixOwnerMode plans a chown (and, for dirs, a chmod) of something the
 // installer made whose owner or mode is no longer what it made it with;
 // nothing when they are right, so a second run keeps every ctime.
@@ -535,8 +544,8 @@ func (p *planner) fixOwnerMode(step, fp string, o owner, perm fs.FileMode) {
 			Undo: func() error { return fsys.Lchown(fp, uid, gid) },
 		})
 	}
-	if old := fi.Mode().Perm(); fi.IsDir() && old != perm {
-		p.add(Op{Step: step, Action: "chmod", Path: fp, Mode: fmt.Sprintf("%04o", perm), Detail: fmt.Sprintf("was %04o", old),
+	if old := fi.Mode() & (fs.ModePerm | fs.ModeSticky); fi.IsDir() && old != perm {
+		p.add(Op{Step: step, Action: "chmod", Path: fp, Mode: unixMode(perm), Detail: "was " + unixMode(old),
 			Do:   func() error { return fsys.Chmod(fp, perm) },
 			Undo: func() error { return fsys.Chmod(fp, old) },
 		})

@@ -26,8 +26,13 @@ func (p *planner) planHelper() error {
 	if err != nil {
 		return err
 	}
-	// launchd never starts a job whose log directory is missing.
-	for _, dir := range []string{path.Dir(d.HelperBinary()), path.Dir(d.HelperPlist()), path.Dir(helperLog(d.Name))} {
+	// /Library/PrivilegedHelperTools is absent on a fresh Mac; macOS
+	// makes it root:wheel 1755. launchd never starts a job whose log
+	// directory is missing.
+	if err := p.ensureDir(step, path.Dir(d.HelperBinary()), rootWheel, fs.ModeSticky|0o755); err != nil {
+		return err
+	}
+	for _, dir := range []string{path.Dir(d.HelperPlist()), path.Dir(helperLog(d.Name))} {
 		if err := p.ensureDir(step, dir, rootWheel, 0o755); err != nil {
 			return err
 		}

@@ -47,6 +47,10 @@ func (h homeFS) Remove(p string) error                   { return h.sub.Remove(h
 func (h homeFS) WriteFile(p string, data []byte, perm fs.FileMode, o *rootfs.Owner) error {
 	return h.sub.WriteFile(h.in(p), data, perm, o)
 }
+func (h homeFS) WriteFileParts(p string, parts [][]byte, perm fs.FileMode, o *rootfs.Owner) error {
+	return h.sub.WriteFileParts(h.in(p), parts, perm, o)
+}
+func (h homeFS) Link(o, n string) error                 { return h.sub.Link(h.in(o), h.in(n)) }
 func (h homeFS) Lchown(p string, uid, gid int) error    { return h.sub.Lchown(h.in(p), uid, gid) }
 func (h homeFS) Rename(o, n string) error               { return h.sub.Rename(h.in(o), h.in(n)) }
 func (h homeFS) Chmod(p string, perm fs.FileMode) error { return h.sub.Chmod(h.in(p), perm) }

@@ -32,49 +32,53 @@ func resolveHosts(env *Env) (string, error) {
 	return target, nil
 }
 
-// planHosts is step 6.
+// planHosts is step 6. The hosts file may be an ad-blocking list of a
+// million lines, so it is read once and scanned once (hostsfile.Plan gives
+// the receipt, the log line and the write), written as pieces of the bytes
+// read, and at apply time re-read only if its stat changed (see hostsEdit).
 func (p *planner) planHosts() error {
 	const step = "hosts"
 	target, err := resolveHosts(p.env)
 	if err != nil {
 		return err
 	}
-	st, err := observeFile(p.env.FS, target)
+	fsys := p.env.FS
+	p.removeStaleUndo(step, target)
+	st, stamp, stamped, err := observeStamped(fsys, target)
 	if err != nil {
 		return err
 	}
 	name := p.opts.Product.Name
 	want := wantedHosts(p.opts)
-	out, changed := hostsfile.Ensure(st.data, name, want)
+	e := hostsfile.Plan(st.data, name, want)
 	old, inReceipt := p.oldItem("hosts", hostsPath)
 	created := !st.exists || (inReceipt && old.Created)
-	if r := hostsfile.Inspect(out, name); r.Blocks > 0 || r.Disabled > 0 {
+	if e.After.Ours() {
 		p.receipt = append(p.receipt, Item{Kind: "hosts", Path: hostsPath, Created: created, Step: step})
 	}
-	if !changed && st.exists {
+	if !e.Changed && st.exists {
 		return nil
 	}
-	if !st.exists && len(out) == 0 {
+	if !st.exists && e.Len() == 0 {
 		return nil
 	}
 	perm, o := fs.FileMode(0o644), rootWheel
-	if st.exists {
-		perm, o = st.perm, owner{uid: st.uid, gid: st.gid, name: displayOwner("", st.uid, st.gid)}
-	}
 	detail := "add localhost"
 	if st.exists {
-		detail = describeHostsEdit(st.data, out, name)
+		perm, o = st.perm, owner{uid: st.uid, gid: st.gid, name: displayOwner("", st.uid, st.gid)}
+		detail = describeHostsEdit(e)
 	}
-	p.editText(step, target, st, perm, o, detail, func(cur []byte) []byte {
-		b, _ := hostsfile.Ensure(cur, name, want)
-		return b
-	}, out)
+	h := &hostsEdit{fsys: fsys, target: target, st: st, stamp: stamp, stamped: stamped, edit: e,
+		replan: func(b []byte) hostsfile.Edit { return hostsfile.Plan(b, name, want) },
+		perm:   perm, owner: p.fsOwner(o), chown: p.env.applyOwnership()}
+	p.add(Op{Step: step, Action: "edit", Path: target, Owner: o.name, Mode: fmt.Sprintf("%04o", perm), Detail: detail,
+		Do: h.do, Undo: h.undo, Commit: h.commit})
 	return nil
 }
 
-func describeHostsEdit(old, out []byte, product string) string {
-	a, b := hostsfile.Inspect(old, product), hostsfile.Inspect(out, product)
-	return fmt.Sprintf("block entries %d -> %d, disabled lines %d -> %d", len(a.Entries), len(b.Entries), a.Disabled, b.Disabled)
+func describeHostsEdit(e hostsfile.Edit) string {
+	return fmt.Sprintf("block entries %d -> %d, disabled lines %d -> %d",
+		e.Before.Entries, e.After.Entries, e.Before.Disabled, e.After.Disabled)
 }
 
 // editText plans the write of out over the text file (hosts, a shell

@@ -20,6 +20,11 @@ type Op struct {
 
 	Do   func() error `json:"-"`
 	Undo func() error `json:"-"`
+	// Commit, if set, runs once every op of the run has succeeded: it
+	// drops what only Undo needed (the hard link keeping the old hosts
+	// file). If it fails, the run is undone as when an op fails, so its
+	// op's Undo must still work after a failed Commit.
+	Commit func() error `json:"-"`
 }
 
 // String renders the op for `plan` and the log: action, path, and what it
@@ -68,28 +73,37 @@ func (e *StepError) Unwrap() error { return e.Err }
 // apply performs ops in order. When one fails, the ops already done are
 // undone in reverse order and a *StepError is returned.
 func apply(ops []Op, done func(Op), stop <-chan struct{}) error {
+	undo := func(se *StepError, n int) error {
+		for j := n - 1; j >= 0; j-- {
+			if ops[j].Undo == nil {
+				continue
+			}
+			if uerr := ops[j].Undo(); uerr != nil {
+				se.UndoErrs = append(se.UndoErrs, fmt.Errorf("undo %s %s: %w", ops[j].Action, ops[j].Path, uerr))
+			}
+		}
+		if errors.Is(se.Err, ErrInterrupted) {
+			return interruptedError(se.UndoErrs)
+		}
+		return se
+	}
 	for i, op := range ops {
 		err := stopped(stop)
 		if err == nil {
 			err = op.Do()
 		}
 		if err != nil {
-			se := &StepError{Op: op, Err: err}
-			for j := i - 1; j >= 0; j-- {
-				if ops[j].Undo == nil {
-					continue
-				}
-				if uerr := ops[j].Undo(); uerr != nil {
-					se.UndoErrs = append(se.UndoErrs, fmt.Errorf("undo %s %s: %w", ops[j].Action, ops[j].Path, uerr))
-				}
-			}
-			if errors.Is(err, ErrInterrupted) {
-				return interruptedError(se.UndoErrs)
-			}
-			return se
+			return undo(&StepError{Op: op, Err: err}, i)
 		}
 		if done != nil {
 			done(op)
+		}
+	}
+	for _, op := range ops {
+		if op.Commit != nil {
+			if err := op.Commit(); err != nil {
+				return undo(&StepError{Op: op, Err: err}, len(ops))
+			}
 		}
 	}
 	return nil

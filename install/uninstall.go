@@ -105,6 +105,9 @@ func (p *planner) planUndoItem(it Item) error {
 			p.note("%s cannot be resolved safely (%v); left alone", it.Path, err)
 			return nil
 		}
+		if it.Kind == "hosts" {
+			p.removeStaleUndo(it.Step, target)
+		}
 		st, err := observeFile(fsys, target)
 		if err != nil || !st.exists {
 			return err
@@ -200,7 +203,7 @@ func (p *planner) rmdirIfEmpty(step, dir string) {
 			if err != nil || len(ents) > 0 {
 				return err
 			}
-			perm = fi.Mode().Perm()
+			perm = fi.Mode() & (fs.ModePerm | fs.ModeSticky)
 			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 				uid, gid = int(st.Uid), int(st.Gid)
 			}

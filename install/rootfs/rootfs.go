@@ -52,6 +52,12 @@ type FS interface {
 	// directory is written, fsynced, given perm (and owner unless nil) and
 	// renamed over p; the directory is then fsynced.
 	WriteFile(p string, data []byte, perm fs.FileMode, owner *Owner) error
+	// WriteFileParts is WriteFile of the parts' concatenation, written
+	// one after the other, so a big file's edit is never built as a copy.
+	WriteFileParts(p string, parts [][]byte, perm fs.FileMode, owner *Owner) error
+	// Link makes newp a hard link to the file oldp (neither followed if
+	// a link), inside the root.
+	Link(oldp, newp string) error
 	Lchown(p string, uid, gid int) error
 	Chmod(p string, perm fs.FileMode) error
 	// Rename moves oldp to newp, neither followed if a link.
@@ -315,7 +321,9 @@ func (r *Root) Mkdir(p string, perm fs.FileMode) error {
 	if err != nil {
 		return err
 	}
-	if err := r.root.Mkdir(n, perm); err != nil {
+	// os.Root.Mkdir takes permission bits only; the sticky bit comes with
+	// the chmod.
+	if err := r.root.Mkdir(n, perm.Perm()); err != nil {
 		return wrap("mkdir", p, err)
 	}
 	return wrap("mkdir", p, r.root.Chmod(n, perm))
@@ -352,6 +360,19 @@ func (r *Root) Rename(oldp, newp string) error {
 	return wrap("rename", newp, r.root.Rename(o, n))
 }
 
+// Link implements FS.
+func (r *Root) Link(oldp, newp string) error {
+	o, err := r.op("link", oldp, false)
+	if err != nil {
+		return err
+	}
+	n, err := r.op("link", newp, false)
+	if err != nil {
+		return err
+	}
+	return wrap("link", newp, r.root.Link(o, n))
+}
+
 // Lchown implements FS.
 func (r *Root) Lchown(p string, uid, gid int) error {
 	n, err := r.op("chown", p, false)
@@ -381,6 +402,11 @@ func (r *Root) Chmod(p string, perm fs.FileMode) error {
 // paths and would follow links out of the root; the temp-file-and-rename
 // is done through os.Root instead.
 func (r *Root) WriteFile(p string, data []byte, perm fs.FileMode, owner *Owner) error {
+	return r.WriteFileParts(p, [][]byte{data}, perm, owner)
+}
+
+// WriteFileParts implements FS.
+func (r *Root) WriteFileParts(p string, parts [][]byte, perm fs.FileMode, owner *Owner) error {
 	n, err := r.op("write", p, false)
 	if err != nil {
 		return err
@@ -393,7 +419,7 @@ func (r *Root) WriteFile(p string, data []byte, perm fs.FileMode, owner *Owner) 
 	if err != nil {
 		return wrap("write", p, err)
 	}
-	err = writeSync(f, data, perm, owner)
+	err = writeSync(f, parts, perm, owner)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -439,9 +465,11 @@ func isHex(s string) bool {
 	return true
 }
 
-func writeSync(f *os.File, data []byte, perm fs.FileMode, owner *Owner) error {
-	if _, err := f.Write(data); err != nil {
-		return err
+func writeSync(f *os.File, parts [][]byte, perm fs.FileMode, owner *Owner) error {
+	for _, data := range parts {
+		if _, err := f.Write(data); err != nil {
+			return err
+		}
 	}
 	if owner != nil {
 		if err := f.Chown(owner.UID, owner.GID); err != nil {

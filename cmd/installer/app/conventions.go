@@ -64,6 +64,8 @@ var jsonNative = map[string]bool{"install": true, "plan": true, "uninstall": tru
 func applyConventions(a *cli.App, deps Deps, out *switchWriter) {
 	a.Suggest = true
 	a.Commands = append(a.Commands, helpCommand(deps), completionCommand(deps))
+	// urfave adds --help only when it adds its own help command.
+	a.Flags = append(a.Flags, cli.HelpFlag)
 	a.Flags = onceFlags(a.Flags)
 	quietBools(a.Flags)
 	for _, cmd := range a.Commands {

@@ -66,6 +66,18 @@ func (f faultFS) WriteFile(p string, d []byte, perm fs.FileMode, o *rootfs.Owner
 	}
 	return f.FS.WriteFile(p, d, perm, o)
 }
+func (f faultFS) WriteFileParts(p string, parts [][]byte, perm fs.FileMode, o *rootfs.Owner) error {
+	if err := f.hit(); err != nil {
+		return err
+	}
+	return f.FS.WriteFileParts(p, parts, perm, o)
+}
+func (f faultFS) Link(o, n string) error {
+	if err := f.hit(); err != nil {
+		return err
+	}
+	return f.FS.Link(o, n)
+}
 func (f faultFS) Lchown(p string, uid, gid int) error {
 	if err := f.hit(); err != nil {
 		return err

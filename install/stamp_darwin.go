@@ -1,0 +1,7 @@
+package install
+
+import "syscall"
+
+func statTimes(s *syscall.Stat_t) (mtime, ctime int64) {
+	return s.Mtimespec.Nano(), s.Ctimespec.Nano()
+}
