@@ -47,7 +47,7 @@ deps:
 	fi
 
 test: deps lint
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 40m $(PKGS)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -66,7 +66,8 @@ fmt:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./hostsfile/
-	$(GO) test -run '^$$' -bench BenchmarkProcess -benchtime 20x ./cmd/installer/app/
+	$(GO) test -run '^$$' -bench '^BenchmarkProcess$$' -benchtime 20x ./cmd/installer/app/
+	$(GO) test -run '^$$' -bench '^BenchmarkProcessHosts$$' -benchtime 10x ./cmd/installer/app/
 
 # Each fuzz target for FUZZTIME; crashers land in the package's
 # testdata/fuzz/<Target>/ and stay there as regression tests.

@@ -40,6 +40,7 @@ var globalUse = map[string][]string{
 	"mdm profile": {"product", "product-file", "json"},
 	"mdm script":  {"product", "product-file", "json"},
 	"mdm schema":  {"product", "product-file", "json"},
+	"mdm pkg":     {"product", "product-file", "json"},
 	"version":     {},
 	"completion":  {},
 	"help":        {},
