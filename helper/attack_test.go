@@ -16,6 +16,7 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+	"golang.org/x/sys/unix"
 )
 
 // attackChild is the body of the children these tests start as another
@@ -438,5 +439,37 @@ func TestSocketErrorsNameTheRealPath(t *testing.T) {
 	}
 	if !errors.Is(err, syscall.EINVAL) {
 		t.Logf("cause: %v", err)
+	}
+}
+
+// TestDialRetriesStartupWindow: a socket that exists but does not listen
+// yet (vmnetd between bind and listen) is retried, not reported at once.
+func TestDialRetriesStartupWindow(t *testing.T) {
+	path := t.TempDir() + "/s.sock"
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		t.Fatal(err)
+	}
+	go func() { time.Sleep(50 * time.Millisecond); unix.Listen(fd, 1) }()
+	conn, err := dialVmnetd(context.Background(), path, time.Now().Add(5*time.Second))
+	if err != nil {
+		t.Fatalf("dial during the startup window: %v", err)
+	}
+	conn.Close()
+	// A socket nobody listens on still fails, after the window.
+	start := time.Now()
+	dead := t.TempDir() + "/dead.sock"
+	fd2, _ := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	defer unix.Close(fd2)
+	unix.Bind(fd2, &unix.SockaddrUnix{Name: dead})
+	if _, err := dialVmnetd(context.Background(), dead, time.Now().Add(5*time.Second)); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("dead socket: %v", err)
+	}
+	if d := time.Since(start); d < startupWindow || d > 3*time.Second {
+		t.Fatalf("gave up after %v", d)
 	}
 }

@@ -316,8 +316,7 @@ func (c Client) start(ctx context.Context, req Request) (*clientConn, error) {
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	d := net.Dialer{Deadline: deadline}
-	nc, err := d.DialContext(ctx, "unix", c.Socket)
+	nc, err := dialVmnetd(ctx, c.Socket, deadline)
 	if err != nil {
 		return nil, fmt.Errorf("failed to connect to %s: is vmnetd running?: %w", c.Socket, err)
 	}
@@ -331,6 +330,26 @@ func (c Client) start(ctx context.Context, req Request) (*clientConn, error) {
 		return nil, closedHint(fmt.Errorf("sending request to vmnetd: %w", err))
 	}
 	return conn, nil
+}
+
+// startupWindow is how long a dial keeps trying while the socket exists
+// but refuses: vmnetd binds its socket under its final name (so errors
+// name the path users know), and for a few microseconds between bind(2),
+// listen(2) and the chown to the user a client gets ECONNREFUSED or
+// EACCES. A vmnetd that is not running still fails, this much later.
+const startupWindow = 250 * time.Millisecond
+
+func dialVmnetd(ctx context.Context, socket string, deadline time.Time) (net.Conn, error) {
+	d := net.Dialer{Deadline: deadline}
+	until := time.Now().Add(startupWindow)
+	for {
+		nc, err := d.DialContext(ctx, "unix", socket)
+		if err == nil || !(errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EACCES)) ||
+			time.Now().After(until) || time.Now().After(deadline) || ctx.Err() != nil {
+			return nc, err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // closedHint says why vmnetd may have closed the connection unanswered:

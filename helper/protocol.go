@@ -252,10 +252,16 @@ func ReadBody(r io.Reader, c Command) (Request, error) {
 		if n > MaxPolicyFrame {
 			return Request{}, fmt.Errorf("policy of %d bytes: %w (%d)", n, ErrTooLarge, MaxPolicyFrame)
 		}
-		req.Payload = make([]byte, n)
-		if _, err := io.ReadFull(r, req.Payload); err != nil {
+		// Grown as the bytes arrive, not allocated from the length prefix:
+		// a connection that stalls after it holds only what it sent.
+		p, err := io.ReadAll(io.LimitReader(r, int64(n)))
+		if err == nil && len(p) < int(n) {
+			err = io.ErrUnexpectedEOF
+		}
+		if err != nil {
 			return Request{}, fmt.Errorf("reading policy: %w", err)
 		}
+		req.Payload = p
 	case CmdTrace:
 		var n [1]byte
 		if _, err := io.ReadFull(r, n[:]); err != nil {

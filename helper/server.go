@@ -244,7 +244,7 @@ func (s *Server) handle(e *connEntry, pid int) {
 	r := bufio.NewReaderSize(c, 128) // hello + a padded vpnkit frame
 	h, err := ReadHello(r)
 	if err != nil {
-		s.refusals.refuse(uid, dropReason("hello", err))
+		s.drop(uid, "hello", err)
 		return
 	}
 	if _, err := c.Write(s.hello); err != nil {
@@ -253,13 +253,13 @@ func (s *Server) handle(e *connEntry, pid int) {
 	}
 	var cb [1]byte
 	if _, err := io.ReadFull(r, cb[:]); err != nil {
-		s.refusals.refuse(uid, dropReason("command", err))
+		s.drop(uid, "command", err)
 		return
 	}
 	cmd := Command(cb[0])
 	req, err := ReadBody(r, cmd)
 	if err != nil {
-		s.refusals.refuse(uid, dropReason("request", err))
+		s.drop(uid, "request", err)
 		s.reply(c, cmd, StatusFailed, err.Error())
 		return
 	}
@@ -285,6 +285,15 @@ func (s *Server) handle(e *connEntry, pid int) {
 		s.trace(c, req, uid == 0, log)
 	}
 	drain(c, r, padding(req))
+}
+
+// drop counts a connection that failed while its request was read, unless
+// vmnetd closed it itself (an eviction, counted when it happened, or
+// shutdown).
+func (s *Server) drop(uid int, what string, err error) {
+	if !errors.Is(err, net.ErrClosed) {
+		s.refusals.refuse(uid, dropReason(what, err))
+	}
 }
 
 // dropReason is the summary key for a connection that failed while its

@@ -34,9 +34,10 @@ func createSocket(path string, uid int) (*net.UnixListener, error) {
 	// Bound under its final name: the kernel keeps the name a socket was
 	// bound to and reports it as the peer address in every client's
 	// errors, so a temporary name would show up there long after it is
-	// gone. It is born 0600 and root's (umask 0177); until the chown
-	// below, about a microsecond, a client gets "permission denied" as if
-	// vmnetd had not started yet. The directory is root's alone (checked
+	// gone. It is born 0600 and root's (umask 0177); until listen(2) and
+	// the chown below, a few microseconds, a client gets ECONNREFUSED or
+	// EACCES as if vmnetd had not started yet (our Client retries for
+	// startupWindow). The directory is root's alone (checked
 	// above), so the name still refers to the socket we just bound.
 	umaskMu.Lock()
 	old := unix.Umask(0o177)

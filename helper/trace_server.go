@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
 	"time"
 
 	"go.uber.org/zap"
@@ -26,41 +27,9 @@ type TraceInfo struct {
 }
 
 func (s *Server) trace(c *net.UnixConn, req Request, byRoot bool, log *zap.Logger) {
-	if !s.traceMu.TryLock() {
-		s.reply(c, CmdTrace, StatusFailed, "a trace is already running; try again when it ends")
-		return
-	}
-	defer s.traceMu.Unlock()
-	if !byRoot && !s.lastTrace.IsZero() && time.Since(s.lastTrace) < traceCooldown {
-		wait := (traceCooldown - time.Since(s.lastTrace)).Round(time.Second)
-		s.reply(c, CmdTrace, StatusFailed, fmt.Sprintf("a trace was taken moments ago; try again in %s", wait))
-		return
-	}
-	secs := int(req.TraceSeconds)
-	if secs == 0 {
-		secs = DefaultTraceSeconds
-	}
-	limit := time.Duration(secs)*time.Second + TraceGrace
-	c.SetDeadline(time.Now().Add(limit + 5*time.Second))
-	base := s.ctx
-	if base == nil {
-		base = context.Background()
-	}
-	ctx, cancel := context.WithTimeout(base, limit)
-	defer cancel()
-	trace := s.cfg.Trace
-	if trace == nil {
-		trace = PlatformTrace("")
-	}
-	log = log.With(zap.Int("seconds", secs))
-	log.Info("taking a trace")
-	f, err := TakeTrace(ctx, trace, s.cfg.TraceDir, secs)
-	if !byRoot {
-		s.lastTrace = time.Now()
-	}
-	if err != nil {
-		log.Warn("trace failed", zap.Error(err))
-		s.reply(c, CmdTrace, StatusFailed, "trace: "+err.Error())
+	f, secs, msg := s.takeTrace(c, req, byRoot, log)
+	if msg != "" {
+		s.reply(c, CmdTrace, StatusFailed, msg)
 		return
 	}
 	defer f.Close()
@@ -83,6 +52,46 @@ func (s *Server) trace(c *net.UnixConn, req Request, byRoot bool, log *zap.Logge
 		return
 	}
 	log.Info("trace sent", zap.Int64("bytes", size))
+}
+
+// takeTrace takes the trace under traceMu and returns it, or the refusal
+// message. The lock is released before the reply goes out, so a client
+// that reads the reply and asks again at once never finds it held.
+func (s *Server) takeTrace(c *net.UnixConn, req Request, byRoot bool, log *zap.Logger) (*os.File, int, string) {
+	if !s.traceMu.TryLock() {
+		return nil, 0, "a trace is already running; try again when it ends"
+	}
+	defer s.traceMu.Unlock()
+	if !byRoot && !s.lastTrace.IsZero() && time.Since(s.lastTrace) < traceCooldown {
+		wait := (traceCooldown - time.Since(s.lastTrace)).Round(time.Second)
+		return nil, 0, fmt.Sprintf("a trace was taken moments ago; try again in %s", wait)
+	}
+	secs := int(req.TraceSeconds)
+	if secs == 0 {
+		secs = DefaultTraceSeconds
+	}
+	limit := time.Duration(secs)*time.Second + TraceGrace
+	c.SetDeadline(time.Now().Add(limit + 5*time.Second))
+	base := s.ctx
+	if base == nil {
+		base = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(base, limit)
+	defer cancel()
+	trace := s.cfg.Trace
+	if trace == nil {
+		trace = PlatformTrace("")
+	}
+	log.Info("taking a trace", zap.Int("seconds", secs))
+	f, err := TakeTrace(ctx, trace, s.cfg.TraceDir, secs)
+	if !byRoot {
+		s.lastTrace = time.Now()
+	}
+	if err != nil {
+		log.Warn("trace failed", zap.Error(err))
+		return nil, 0, "trace: " + err.Error()
+	}
+	return f, secs, ""
 }
 
 func firstErr(errs ...error) error {

@@ -59,6 +59,13 @@ type mcxSettings struct {
 // (MCXPayloadType with Forced mcx_preference_settings), which macOS writes
 // to the same file.
 func MobileConfig(domain, displayName, org string, settings map[string]any) ([]byte, error) {
+	return MobileConfigWith(domain, displayName, org, settings, Extras{})
+}
+
+// MobileConfigWith is MobileConfig with the payloads of extras after the
+// settings one (SPEC.md §5): com.docker.config and
+// com.apple.servicemanagement. Their UUIDs, too, come from the whole input.
+func MobileConfigWith(domain, displayName, org string, settings map[string]any, extras Extras) ([]byte, error) {
 	if err := checkDomain(domain); err != nil {
 		return nil, fmt.Errorf("mobileconfig: %w", err)
 	}
@@ -86,7 +93,14 @@ func MobileConfig(domain, displayName, org string, settings map[string]any) ([]b
 	if displayName == "" {
 		displayName = domain + " settings"
 	}
+	extra, err := json.Marshal(extras) // sorted keys: canonical too
+	if err != nil {
+		return nil, fmt.Errorf("mobileconfig: %w", err)
+	}
 	seed := []string{domain, displayName, org, string(canon)}
+	if len(extras.DockerConfig) > 0 || len(extras.Labels) > 0 {
+		seed = append(seed, string(extra)) // without extras, today's UUIDs
+	}
 	payload := map[string]any{
 		"PayloadDisplayName": displayName,
 		"PayloadIdentifier":  domain + ".settings",
@@ -97,8 +111,12 @@ func MobileConfig(domain, displayName, org string, settings map[string]any) ([]b
 	for k, v := range norm {
 		payload[k] = v
 	}
+	more, err := extraPayloads(domain, extras, seed)
+	if err != nil {
+		return nil, err
+	}
 	doc := profile{
-		PayloadContent:      []map[string]any{payload},
+		PayloadContent:      append([]map[string]any{payload}, more...),
 		PayloadDisplayName:  displayName,
 		PayloadIdentifier:   domain,
 		PayloadOrganization: org,

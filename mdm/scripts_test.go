@@ -292,10 +292,11 @@ func TestScriptErrors(t *testing.T) {
 		opt       ScriptOptions
 		want      string
 	}{
-		{"unknown vendor", "kandji", "/usr/local/bin/x", nil, opt, `unknown vendor "kandji"; want jamf or intune`},
-		{"vendor case", "Jamf", "/usr/local/bin/x", nil, opt, `unknown vendor "Jamf"`},
+		{"unknown vendor", "airwatch", "/usr/local/bin/x", nil, opt, `unknown vendor "airwatch"; want one of jamf, intune, kandji, fleet, munki`},
+		{"empty vendor", "", "/usr/local/bin/x", nil, opt, `unknown vendor ""`},
 		{"relative installer", "jamf", "installer", nil, opt, "the installer path must be absolute"},
-		{"jamf with baked args", "jamf", "/x", []string{"--kubernetes"}, opt, "parameters 4-11"},
+		{"kandji part", "kandji", "/x", nil, ScriptOptions{Product: "docker", Part: "check"}, `a kandji script is one of audit, remediation, not "check"`},
+		{"part for jamf", "jamf", "/x", nil, ScriptOptions{Product: "docker", Part: "audit"}, "has no parts"},
 		{"NUL in an arg", "intune", "/x", []string{"a\x00b"}, opt, "NUL"},
 		{"no product, no log dir", "intune", "/x", nil, ScriptOptions{}, `bad product name ""`},
 		{"product with a slash", "intune", "/x", nil, ScriptOptions{Product: "../x"}, `bad product name "../x"`},
@@ -316,11 +317,22 @@ func TestScriptShellcheck(t *testing.T) {
 	if err != nil {
 		t.Skip("shellcheck not installed (Debian: apt-get install shellcheck)")
 	}
-	for _, c := range []struct {
-		vendor string
-		args   []string
-	}{{"jamf", nil}, {"intune", nil}, {"intune", hostile}} {
-		s, err := Script(c.vendor, "/usr/local/bin/docker installer", c.args, ScriptOptions{Product: "docker"})
+	type tc struct {
+		vendor, part string
+		args         []string
+	}
+	var cases []tc
+	for _, v := range Vendors {
+		parts := vendorParts[v]
+		if parts == nil {
+			parts = []string{""}
+		}
+		for _, p := range parts {
+			cases = append(cases, tc{v, p, nil}, tc{v, p, hostile})
+		}
+	}
+	for _, c := range cases {
+		s, err := Script(c.vendor, "/usr/local/bin/docker installer", c.args, ScriptOptions{Product: "docker", Part: c.part})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,41 +22,51 @@ type Setting struct {
 	// has none. Every boolean setting with a managed-preferences key has
 	// one, so the command line can beat a managed true.
 	NoFlag string
+	// Link is a page that says more, for the schemas.
+	Link string
 }
+
+// Docker's pages the vendor settings come from.
+const (
+	linkSignIn   = "https://docs.docker.com/enterprise/security/enforce-sign-in/methods/"
+	linkAdmin    = "https://docs.docker.com/enterprise/security/hardened-desktop/settings-management/configure-json-file/"
+	linkInstall  = "https://docs.docker.com/desktop/setup/install/mac-install/#installer-flags"
+	linkPermsMac = "https://docs.docker.com/desktop/setup/install/mac-permission-requirements/"
+)
 
 // settingsTable is in the order the flags are listed and the keys
 // documented.
 var settingsTable = []Setting{
 	{Title: "User", Flag: "user", Aliases: []string{"u"}, Key: "User", Type: TypeString,
-		Help: "the one user the app will run as, or @console for whoever is logged in"},
+		Help: "the one user the app will run as, or @console for whoever is logged in", Link: linkPermsMac},
 	{Title: "CLI location", Flag: "cli-location", Key: "CLILocation", Type: TypeString, Default: "system", Values: []string{"system", "user"},
-		Help: "where CLI links go: system (/usr/local/bin) or user (~/.docker/bin)"},
+		Help: "where CLI links go: system (/usr/local/bin) or user (~/.docker/bin)", Link: linkPermsMac},
 	{Title: "PATH edit", Flag: "path-edit", Key: "PathEdit", Type: TypeString, Default: "paths.d", Values: []string{"paths.d", "shell", "none"},
 		Help: "how the user location gets on PATH: paths.d, shell or none"},
 	{Title: "Docker socket", Flag: "docker-socket", Key: "DockerSocket", Type: TypeBoolean, Default: true,
-		Help: "link the socket path to the user's socket, recreated at boot (default)", NoFlag: "remove the socket link and its boot task"},
+		Help: "link the socket path to the user's socket, recreated at boot (default)", NoFlag: "remove the socket link and its boot task", Link: linkPermsMac},
 	{Title: "Privileged ports", Flag: "privileged-ports", Key: "PrivilegedPorts", Type: TypeBoolean, Default: false,
-		Help: "install the vmnetd helper that binds ports below 1024 for the user", NoFlag: "remove the vmnetd helper (default)"},
+		Help: "install the vmnetd helper that binds ports below 1024 for the user", NoFlag: "remove the vmnetd helper (default)", Link: linkPermsMac},
 	{Title: "Kubernetes name", Flag: "kubernetes", Key: "Kubernetes", Type: TypeBoolean, Default: false,
 		Help: "map the kubernetes name to 127.0.0.1 in /etc/hosts", NoFlag: "remove the kubernetes name mapping (default)"},
 	{Title: "Accept license", Flag: "accept-license", Key: "AcceptLicense", Type: TypeBoolean, Default: false,
-		Help: "accept the vendor's license on the user's behalf", NoFlag: "leave the license for the user to accept (default)"},
+		Help: "accept the vendor's license on the user's behalf", NoFlag: "leave the license for the user to accept (default)", Link: linkInstall},
 	{Title: "Allowed organizations", Flag: "allowed-org", Key: "AllowedOrgs", Type: TypeStringArray,
-		Help: "Docker organization users must sign in to, lowercase (repeatable) -> registry.json and desktop.plist"},
+		Help: "Docker organization users must sign in to, lowercase (repeatable) -> registry.json and desktop.plist", Link: linkSignIn},
 	{Title: "Admin settings", Flag: "admin-settings", Key: "AdminSettings", Type: TypeString,
-		Help: "Docker's admin-settings.json, as JSON text or @FILE (needs --allowed-org); in managed preferences a string or a dictionary"},
+		Help: "Docker's admin-settings.json, as JSON text or @FILE (needs --allowed-org); in managed preferences a string or a dictionary", Link: linkAdmin},
 	{Title: "Proxy mode", Flag: "proxy-http-mode", Key: "ProxyHTTPMode", Type: TypeString, Values: []string{"system", "manual"},
-		Help: "system or manual"},
+		Help: "system or manual", Link: linkInstall},
 	{Title: "HTTP proxy", Flag: "override-proxy-http", Key: "OverrideProxyHTTP", Type: TypeString,
-		Help: "HTTP proxy URL (needs --proxy-http-mode=manual)"},
+		Help: "HTTP proxy URL (needs --proxy-http-mode=manual)", Link: linkInstall},
 	{Title: "HTTPS proxy", Flag: "override-proxy-https", Key: "OverrideProxyHTTPS", Type: TypeString,
-		Help: "HTTPS proxy URL (needs --proxy-http-mode=manual)"},
+		Help: "HTTPS proxy URL (needs --proxy-http-mode=manual)", Link: linkInstall},
 	{Title: "Proxy bypass", Flag: "override-proxy-exclude", Key: "OverrideProxyExclude", Type: TypeString,
-		Help: "hosts that bypass the proxy, comma-separated (needs --proxy-http-mode=manual)"},
+		Help: "hosts that bypass the proxy, comma-separated (needs --proxy-http-mode=manual)", Link: linkInstall},
 	{Title: "PAC file URL", Flag: "override-proxy-pac", Key: "OverrideProxyPAC", Type: TypeString,
-		Help: "PAC file URL (needs --proxy-http-mode=manual)"},
+		Help: "PAC file URL (needs --proxy-http-mode=manual)", Link: linkInstall},
 	{Title: "Embedded PAC script", Flag: "override-proxy-embedded-pac", Key: "OverrideProxyEmbeddedPAC", Type: TypeString,
-		Help: "PAC script (needs --proxy-http-mode=manual)"},
+		Help: "PAC script (needs --proxy-http-mode=manual)", Link: linkInstall},
 	{Title: "Policy key", Flag: "policy-key", Key: "PolicyKey", Type: TypeString,
 		Help: "base64 ed25519 public key that may sign registry access policies"},
 	{Title: "Helper binary", Flag: "helper-binary", Type: TypeString,

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"debug/macho"
+	"encoding/binary"
 	"io"
 	"math/big"
 	"os"
@@ -128,6 +129,11 @@ func checkUniversal(t *testing.T, dir string) {
 				data, _ := io.ReadAll(io.NewSectionReader(fatReaderAt(t, dir, name), int64(a.Offset), int64(a.Size)))
 				if err := checkAdhocSignature(data); err != nil {
 					t.Errorf("%s arm64: %v", name, err)
+				}
+				// A changed code byte breaks the signature: the check can fail.
+				data[4096+17] ^= 1
+				if err := checkAdhocSignature(data); err == nil || !strings.Contains(err.Error(), "code page 1 does not match") {
+					t.Errorf("%s arm64 with a changed byte: %v", name, err)
 				}
 			}
 		}
@@ -483,5 +489,53 @@ func TestMakefileVersion(t *testing.T) {
 	}
 	if got := strings.TrimSpace(string(out)); got != want {
 		t.Errorf("make version says %q, mkdist %q", got, want)
+	}
+}
+
+// thin is a minimal 64-bit Mach-O executable header for cpu.
+func thin(cpu macho.Cpu, sub uint32, size int) []byte {
+	b := make([]byte, size)
+	le := binary.LittleEndian
+	le.PutUint32(b[0:], macho.Magic64)
+	le.PutUint32(b[4:], uint32(cpu))
+	le.PutUint32(b[8:], sub)
+	le.PutUint32(b[12:], uint32(macho.TypeExec))
+	return b
+}
+
+func TestUniversal(t *testing.T) {
+	arm, x86 := thin(macho.CpuArm64, 0, 5000), thin(macho.CpuAmd64, 3, 7000)
+	fat, err := universal(arm, x86)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := macho.NewFatFile(bytes.NewReader(fat))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Arches) != 2 || f.Arches[0].Cpu != macho.CpuAmd64 || f.Arches[1].Cpu != macho.CpuArm64 {
+		t.Fatalf("arches %+v", f.Arches)
+	}
+	for i, want := range []struct {
+		off, size, align uint32
+		sub              uint32
+		data             []byte
+	}{{4096, 7000, 12, 3, x86}, {16384, 5000, 14, 0, arm}} {
+		a := f.Arches[i].FatArchHeader
+		if a.Offset != want.off || a.Size != want.size || a.Align != want.align || a.SubCpu != want.sub {
+			t.Errorf("slice %d: %+v", i, a)
+		}
+		if !bytes.Equal(fat[a.Offset:a.Offset+a.Size], want.data) {
+			t.Errorf("slice %d: bytes changed", i)
+		}
+	}
+	if _, err := universal(arm, thin(macho.CpuArm64, 0, 100)); err == nil {
+		t.Error("two arm64 slices accepted")
+	}
+	if _, err := universal(arm, []byte("#!/bin/sh\n")); err == nil {
+		t.Error("a script accepted as a slice")
+	}
+	if err := checkAdhocSignature(arm); err == nil || !strings.Contains(err.Error(), "no LC_CODE_SIGNATURE") {
+		t.Errorf("unsigned slice: %v", err)
 	}
 }

@@ -36,7 +36,7 @@ func cpioGzip(entries []Entry, mtime int64) ([]byte, error) {
 	}
 	raw.WriteString("TRAILER!!!\x00")
 	var out bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&out, gzip.BestCompression)
+	zw, err := gzip.NewWriterLevel(&out, gzip.DefaultCompression)
 	if err != nil {
 		return nil, err
 	}

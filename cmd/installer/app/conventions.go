@@ -39,6 +39,8 @@ var globalUse = map[string][]string{
 	"policy set":  {"root", "product", "product-file"},
 	"mdm profile": {"product", "product-file", "json"},
 	"mdm script":  {"product", "product-file", "json"},
+	"mdm schema":  {"product", "product-file", "json"},
+	"mdm pkg":     {"product", "product-file", "json"},
 	"version":     {},
 	"completion":  {},
 	"help":        {},

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -19,17 +20,48 @@ func jamfCommand(deps Deps) *cli.Command {
 		UsageText:       `installer jamf "$@"`,
 		SkipFlagParsing: true,
 		Action: func(c *cli.Context) error {
-			call, err := mdm.JamfArgs(c.Args().Slice())
+			baked, jamf := splitBaked(c.Args().Slice())
+			if bakedUser(baked) && len(jamf) >= 3 {
+				jamf = slices.Clone(jamf)
+				jamf[2] = "" // the script's --user wins over the user Jamf reports
+			}
+			call, err := mdm.JamfArgs(jamf)
 			if err != nil {
 				return install.Errorf(install.KindUsage, "jamf: %w", err)
 			}
-			argv := append([]string{"installer", "install", "--root=" + call.Root}, call.Flags...)
+			argv := append(append([]string{"installer", "install", "--root=" + call.Root}, baked...), call.Flags...)
 			// The policy log is plain text.
 			plain := deps
 			plain.IsTerminal = func(io.Writer) bool { return false }
 			return NewApp(plain).RunContext(c.Context, argv)
 		},
 	}
+}
+
+// splitBaked splits `installer jamf FLAG… -- MOUNT COMPUTER USER P4…`
+// (what `mdm script --vendor=jamf` writes when given flags) into the
+// flags and Jamf's arguments; without a "--" after leading flags, all
+// are Jamf's (MOUNT never starts with "-").
+func splitBaked(args []string) (baked, jamf []string) {
+	for i, a := range args {
+		if a == "--" {
+			return args[:i], args[i+1:]
+		}
+		if !strings.HasPrefix(a, "-") {
+			break
+		}
+	}
+	return nil, args
+}
+
+func bakedUser(flags []string) bool {
+	for _, f := range flags {
+		name, _, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		if name == "user" || name == "u" {
+			return true
+		}
+	}
+	return false
 }
 
 func mdmCommand(deps Deps) *cli.Command {
@@ -48,18 +80,49 @@ func mdmCommand(deps Deps) *cli.Command {
 			},
 			{
 				Name:      "script",
-				Usage:     "print a ready-to-paste post-install script for jamf or intune",
-				UsageText: "installer mdm script --vendor=jamf|intune [--installer-path PATH] [install flags, intune only]",
+				Usage:     "print a ready-to-paste script for jamf, intune, kandji, fleet or munki that runs install with these flags",
+				UsageText: "installer mdm script --vendor=jamf|intune|kandji|fleet|munki [--part PART] [--installer-path PATH] [install flags]",
 				Flags: withGlobals(append(installFlags(),
-					&cli.StringFlag{Name: "vendor", Usage: "jamf or intune"},
+					&cli.StringFlag{Name: "vendor", Usage: "jamf, intune, kandji, fleet or munki (required)"},
+					&cli.StringFlag{Name: "part", Usage: "kandji: audit (default) or remediation; munki: installcheck (default) or postinstall"},
 					&cli.StringFlag{Name: "installer-path", Value: "/usr/local/macfleet/bin/installer", Usage: "where the installer is on the Macs"},
 					&cli.StringFlag{Name: "log-dir", Usage: "where the script logs (default /Library/Logs/<product>-installer)"})...),
 				OnUsageError: usageError,
 				Action:       func(c *cli.Context) error { return runMDMScript(c, deps) },
 			},
+			{
+				Name:      "schema",
+				Usage:     "print the managed-preferences domain as a Jamf Pro JSON schema or a ProfileManifests manifest",
+				UsageText: "installer mdm schema --format=jamf|profilemanifests [--product NAME] > schema",
+				Flags: withGlobals(
+					&cli.StringFlag{Name: "format", Value: "jamf", Usage: "jamf (Application & Custom Settings JSON schema) or profilemanifests (ProfileCreator/iMazing manifest plist)"}),
+				OnUsageError: usageError,
+				Action:       func(c *cli.Context) error { return runMDMSchema(c, deps) },
+			},
 			mdmPkgCommand(deps),
 		},
 	}
+}
+
+func runMDMSchema(c *cli.Context, deps Deps) error {
+	d, err := loadProduct(c)
+	if err != nil {
+		return err
+	}
+	var data []byte
+	switch f := strings.ToLower(str(c, "format")); f {
+	case "jamf":
+		data, err = mdm.JamfSchema(d.ManagedDomain, d.Name+" installer")
+	case "profilemanifests":
+		data, err = mdm.ProfileManifest(d.ManagedDomain, d.Name+" installer")
+	default:
+		return install.Errorf(install.KindUsage, "mdm schema --format %q: must be jamf or profilemanifests", str(c, "format"))
+	}
+	if err != nil {
+		return install.Errorf(install.KindFailed, "mdm schema: %w", err)
+	}
+	_, err = deps.Stdout.Write(data)
+	return err
 }
 
 // givenSettings are the install settings given on the command line, keyed
@@ -101,10 +164,24 @@ func runMDMProfile(c *cli.Context, deps Deps) error {
 	// The same checks an install would make, so a profile never carries
 	// settings every Mac would refuse.
 	in := inputs{c: c, prefs: map[string]any{}, from: map[string]string{}}
-	if _, err := settingsCheck(in); err != nil {
+	vs, err := settingsCheck(in)
+	if err != nil {
 		return err
 	}
-	data, err := mdm.MobileConfig(d.ManagedDomain, d.Name+" installer settings", str(c, "organization"), settings)
+	if _, ok := settings["AdminSettings"]; ok {
+		settings["AdminSettings"] = vs.AdminSettings // @FILE read, quotes made JSON's
+	}
+	for _, w := range vs.Warnings {
+		fmt.Fprintln(deps.Stderr, "WARN "+w)
+	}
+	extras := mdm.Extras{
+		Labels:       []string{d.HelperLabel, d.BootTaskLabel},
+		LabelComment: d.Name + " installer: the port helper and the socket link's boot task",
+	}
+	if d.Name == "docker" {
+		extras.DockerConfig = mdm.DockerConfig(settings)
+	}
+	data, err := mdm.MobileConfigWith(d.ManagedDomain, d.Name+" installer settings", str(c, "organization"), settings, extras)
 	if err != nil {
 		return install.Errorf(install.KindUsage, "mdm profile: %w", err)
 	}
@@ -124,32 +201,17 @@ func settingsCheck(in inputs) (install.Settings, error) {
 }
 
 func runMDMScript(c *cli.Context, deps Deps) error {
-	vendor := str(c, "vendor")
+	vendor := strings.ToLower(str(c, "vendor"))
+	if vendor == "" {
+		return install.Errorf(install.KindUsage, "mdm script: --vendor is required: one of %s", strings.Join(mdm.Vendors, ", "))
+	}
 	d, err := loadProduct(c)
 	if err != nil {
 		return err
 	}
-	var args []string
-	if vendor == "intune" {
-		// Intune cannot pass arguments: bake the given flags in.
-		for _, fl := range c.Command.Flags {
-			f := fl.Names()[0]
-			if f == "vendor" || f == "installer-path" || f == "log-dir" || !isSetHere(c, f) {
-				continue
-			}
-			if strings.HasPrefix(f, "no-") || isBoolFlag(c, f) {
-				args = append(args, "--"+f)
-				continue
-			}
-			for _, v := range c.StringSlice(f) {
-				args = append(args, "--"+f+"="+v)
-			}
-			if c.String(f) != "" && len(c.StringSlice(f)) == 0 {
-				args = append(args, "--"+f+"="+c.String(f))
-			}
-		}
-	}
-	script, err := mdm.Script(vendor, str(c, "installer-path"), args, mdm.ScriptOptions{Product: d.Name, LogDir: str(c, "log-dir")})
+	script, err := mdm.Script(vendor, str(c, "installer-path"), givenInstallArgs(c), mdm.ScriptOptions{
+		Product: d.Name, LogDir: str(c, "log-dir"), Part: strings.ToLower(str(c, "part")), ProfilePath: d.ProfilePath(),
+		User: str(c, "user")})
 	if err != nil {
 		return install.Errorf(install.KindUsage, "mdm script: %w", err)
 	}
@@ -157,11 +219,35 @@ func runMDMScript(c *cli.Context, deps Deps) error {
 	return nil
 }
 
-func isBoolFlag(c *cli.Context, name string) bool {
-	for _, f := range c.Command.Flags {
-		if bf, ok := f.(*cli.BoolFlag); ok && bf.Name == name {
-			return true
+// givenInstallArgs are the install flags given on the command line, in
+// the settings table's order, each as one --name or --name=value word
+// whose value is exactly what was given.
+func givenInstallArgs(c *cli.Context) []string {
+	var args []string
+	for _, s := range mdm.Settings() {
+		names := []string{s.Flag}
+		if s.NoFlag != "" {
+			names = append(names, "no-"+s.Flag)
+		}
+		for _, f := range names {
+			if !given(c, f) {
+				continue
+			}
+			switch {
+			case s.Type == mdm.TypeBoolean:
+				if boolean(c, f) {
+					args = append(args, "--"+f)
+				} else {
+					args = append(args, "--"+f+"=false")
+				}
+			case s.Type == mdm.TypeStringArray:
+				for _, v := range strs(c, f) {
+					args = append(args, "--"+f+"="+v)
+				}
+			default:
+				args = append(args, "--"+f+"="+str(c, f))
+			}
 		}
 	}
-	return false
+	return args
 }

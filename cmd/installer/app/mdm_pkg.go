@@ -46,9 +46,6 @@ func runMDMPkg(c *cli.Context, deps Deps) error {
 	if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
 		return install.Errorf(install.KindUsage, "mdm pkg: --out %s: its directory %s does not exist", out, filepath.Dir(out))
 	}
-	if isSetHere(c, "root") {
-		return install.Errorf(install.KindUsage, "mdm pkg: --root cannot be baked in: the postinstall passes the volume Installer installs on ($3)")
-	}
 	d, err := loadProduct(c)
 	if err != nil {
 		return err

@@ -71,7 +71,7 @@ func runStatus(c *cli.Context, deps Deps) error {
 			return err
 		}
 	case "jamf", "intune":
-		fmt.Fprintln(deps.Stdout, inventoryLine(format, rep, kind))
+		fmt.Fprint(deps.Stdout, inventoryLine(format, rep, kind)) // the line ends in its one newline
 		return nil
 	default:
 		printStatus(deps, rep, kind)
