@@ -121,6 +121,7 @@ func Layout(o Options) []Entry {
 	dir("private", 0o755, 0, Wheel)
 	dir("private/etc", 0o755, 0, Wheel)
 	dir("private/etc/paths.d", 0o755, 0, Wheel)
+	dir("private/etc/newsyslog.d", 0o755, 0, Wheel)
 	file("private/etc/hosts", []byte(o.Hosts), 0o644, 0, Wheel)
 	file("private/etc/paths", []byte(MacPaths), 0o644, 0, Wheel)
 	dir("private/var", 0o755, 0, Wheel)

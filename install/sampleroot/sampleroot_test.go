@@ -30,6 +30,7 @@ var macLayout = []struct {
 	{"Users/alice", 0o750, 501, Staff},
 	{"private/etc", 0o755, 0, Wheel},
 	{"private/etc/paths.d", 0o755, 0, Wheel},
+	{"private/etc/newsyslog.d", 0o755, 0, Wheel},
 	{"private/var", 0o755, 0, Wheel},
 	{"private/var/run", 0o775, 0, Daemon},
 	{"private/var/db", 0o755, 0, Wheel},
