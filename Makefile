@@ -32,7 +32,7 @@ version:
 	@echo '$(VERSION)'
 
 # Test tools from Debian: installed only when missing, only as root.
-TEST_TOOLS := python3:python3 setpriv:util-linux flock:util-linux unshare:util-linux curl:curl getent:libc-bin zsh:zsh fish:fish shellcheck:shellcheck man:man-db mandoc:mandoc bsdtar:libarchive-tools cpio:cpio
+TEST_TOOLS := python3:python3 setpriv:util-linux flock:util-linux unshare:util-linux curl:curl getent:libc-bin zsh:zsh fish:fish shellcheck:shellcheck man:man-db mandoc:mandoc bsdtar:libarchive-tools cpio:cpio openssl:openssl
 deps:
 	@missing=""; for t in $(TEST_TOOLS); do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; \

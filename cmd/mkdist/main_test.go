@@ -3,14 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"debug/macho"
 	"encoding/binary"
 	"io"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,10 +15,10 @@ import (
 	"time"
 
 	"github.com/blacktop/go-macho/pkg/xar"
-	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/macfleet/installer/install/product"
 	"github.com/macfleet/installer/install/sampleroot"
+	"github.com/macfleet/installer/mdm/flatpkg/flatpkgtest"
 )
 
 var epoch = time.Unix(1767323045, 0)
@@ -339,30 +334,6 @@ func TestVersionFromGit(t *testing.T) {
 	}
 }
 
-func selfSigned(t *testing.T, password string) (*x509.Certificate, []byte) {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(7),
-		Subject:      pkix.Name{CommonName: "Developer ID Installer: Throwaway (TEST000000)"},
-		NotBefore:    epoch.Add(-time.Hour), NotAfter: epoch.Add(time.Hour * 24 * 30),
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	p12, err := pkcs12.Modern.Encode(key, cert, nil, password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert, p12
-}
-
 // TestSigned is make dist with SIGN_P12: both packages carry a signature
 // that go-macho's xar reader verifies, by the throwaway certificate.
 func TestSigned(t *testing.T) {
@@ -370,7 +341,7 @@ func TestSigned(t *testing.T) {
 		t.Skip("builds the distribution")
 	}
 	need(t, "git")
-	cert, p12 := selfSigned(t, "pw")
+	cert, p12 := flatpkgtest.Identity(t, "pw", epoch)
 	dir := t.TempDir()
 	p12File, pw := filepath.Join(dir, "id.p12"), filepath.Join(dir, "pw")
 	os.WriteFile(p12File, p12, 0o600)
@@ -383,7 +354,7 @@ func TestSigned(t *testing.T) {
 		}
 		if !x.HasSignature() || !x.ValidSignature() || !x.Certificates[0].Equal(cert) {
 			t.Errorf("%s: signed %v, valid %v (%v)", n, x.HasSignature(), x.ValidSignature(), x.SignatureError)
-		} else if x.Certificates[0].Subject.CommonName != "Developer ID Installer: Throwaway (TEST000000)" {
+		} else if x.Certificates[0].Subject.CommonName != "Developer ID Installer: Test Org (TEAMID1234)" {
 			t.Errorf("%s: names %v", n, x.Certificates[0].Subject)
 		}
 		x.Close()
@@ -392,7 +363,7 @@ func TestSigned(t *testing.T) {
 
 // TestWrongPassword: one line, and nothing written.
 func TestWrongPassword(t *testing.T) {
-	_, p12 := selfSigned(t, "right")
+	_, p12 := flatpkgtest.Identity(t, "right", epoch)
 	dir := t.TempDir()
 	p12File, pw := filepath.Join(dir, "id.p12"), filepath.Join(dir, "pw")
 	os.WriteFile(p12File, p12, 0o600)

@@ -3,17 +3,13 @@ package flatpkg_test
 import (
 	"bytes"
 	"compress/zlib"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/binary"
 	"encoding/pem"
 	"encoding/xml"
 	"io"
 	"io/fs"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,9 +21,9 @@ import (
 	"time"
 
 	"github.com/blacktop/go-macho/pkg/xar"
-	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/macfleet/installer/mdm/flatpkg"
+	"github.com/macfleet/installer/mdm/flatpkg/flatpkgtest"
 )
 
 var epoch = time.Unix(1767323045, 0) // 2026-01-02T03:04:05Z
@@ -440,36 +436,8 @@ func TestRefusesBadPackages(t *testing.T) {
 	}
 }
 
-// identity makes a throwaway self-signed Developer ID Installer-like
-// certificate and its .p12.
-func identity(t *testing.T, password string) (*x509.Certificate, []byte) {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(42),
-		Subject:      pkix.Name{CommonName: "Developer ID Installer: Test Org (TEAMID1234)", Organization: []string{"Test Org"}},
-		NotBefore:    epoch.Add(-time.Hour),
-		NotAfter:     epoch.Add(24 * 365 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	p12, err := pkcs12.Modern.Encode(key, cert, nil, password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert, p12
-}
-
 func TestSignedVerifiesAndNamesTheCertificate(t *testing.T) {
-	cert, p12 := identity(t, "s3cret")
+	cert, p12 := flatpkgtest.Identity(t, "s3cret", epoch)
 	dir := t.TempDir()
 	p12File, pwFile := filepath.Join(dir, "id.p12"), filepath.Join(dir, "pw")
 	os.WriteFile(p12File, p12, 0o600)
@@ -505,7 +473,7 @@ func TestSignedVerifiesAndNamesTheCertificate(t *testing.T) {
 	}
 
 	// The signature covers the TOC: another key's signature fails.
-	_, other := identity(t, "x")
+	_, other := flatpkgtest.Identity(t, "x", epoch)
 	oid, err := flatpkg.LoadP12(other, "x")
 	if err != nil {
 		t.Fatal(err)
@@ -523,7 +491,7 @@ func TestSignedVerifiesAndNamesTheCertificate(t *testing.T) {
 }
 
 func TestWrongPasswordIsOneLine(t *testing.T) {
-	_, p12 := identity(t, "right")
+	_, p12 := flatpkgtest.Identity(t, "right", epoch)
 	dir := t.TempDir()
 	p12File, pwFile := filepath.Join(dir, "id.p12"), filepath.Join(dir, "pw")
 	os.WriteFile(p12File, p12, 0o600)
