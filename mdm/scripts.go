@@ -173,15 +173,17 @@ rc=${PIPESTATUS[0]}`
 }
 
 // audit is the check of Kandji's audit and Munki's installcheck: status
-// healthy, and an install with the same flags would change nothing; rc 0
-// then, else the status code (10 drift, 11 not installed) or 10.
+// healthy, and an install with the same flags would change nothing (no
+// step of plan --json is "planned"; its "changed" is always false, since
+// a plan changes nothing); rc 0 then, else the status code (10 drift, 11
+// not installed) or 10.
 func audit(lint, quoted, after string) string {
 	return `"$installer" status 2>&1 | tee -a "$log"
 rc=${PIPESTATUS[0]}
 if [[ $rc -eq 0 ]]; then
 	` + strings.ReplaceAll(lint, "\n", "\n\t") + `out=$("$installer" plan --json` + quoted + ` 2>>"$log")
 	rc=$?
-	if [[ $rc -eq 0 && $out != *'"changed": false'* && $out != *'"changed":false'* ]]; then
+	if [[ $rc -eq 0 && ( $out == *'"action": "planned"'* || $out == *'"action":"planned"'* ) ]]; then
 		echo "drift: an install with this script's flags would change this Mac" | tee -a "$log"
 		rc=10
 	fi
