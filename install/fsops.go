@@ -38,6 +38,9 @@ type planner struct {
 	user users.User
 	// helperSum is the sha256 of a --helper-binary this run installs.
 	helperSum string
+	// bundle is the app's bundle identifier list, read once (bundleIDs).
+	bundle     []string
+	bundleRead bool
 }
 
 // openHome makes paths under home go through a strict sub-root.

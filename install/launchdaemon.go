@@ -8,6 +8,7 @@ import (
 
 	"github.com/macfleet/installer/install/plistsafe"
 	"github.com/macfleet/installer/install/product"
+	"github.com/macfleet/installer/install/rootfs"
 )
 
 // launchDaemon is a LaunchDaemon plist; encoded with howett.net/plist.
@@ -30,9 +31,26 @@ type keepAlive struct {
 }
 
 // bundleIDs is the app's CFBundleIdentifier from its Contents/Info.plist,
-// for AssociatedBundleIdentifiers; none when it is missing or unreadable.
+// for AssociatedBundleIdentifiers in both plists; none when it is missing
+// or unreadable. Read once per plan, so both plists agree.
 func (p *planner) bundleIDs() []string {
-	b, err := p.env.FS.ReadFile(p.opts.Product.AppBundle + "/Contents/Info.plist")
+	if !p.bundleRead {
+		p.bundleRead = true
+		p.bundle = readBundleIDs(p.env.FS, p.opts.Product.AppBundle+"/Contents/Info.plist")
+	}
+	return p.bundle
+}
+
+// readBundleIDs reads an Info.plist that may belong to the user (an app
+// she dragged in): root reads it only when it is a regular file, not a
+// link, of at most 1 MiB, so a link to a FIFO or /dev/zero cannot hang or
+// exhaust the install.
+func readBundleIDs(fsys rootfs.FS, file string) []string {
+	fi, err := fsys.Lstat(file)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > 1<<20 {
+		return nil
+	}
+	b, err := fsys.ReadFile(file)
 	if err != nil || len(b) > 1<<20 {
 		return nil
 	}
