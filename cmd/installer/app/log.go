@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -111,8 +112,9 @@ func newLogger(deps Deps, quiet, verbose bool, logFile io.Writer) *zap.Logger {
 // os.Root so it cannot be redirected out of the root by a link.
 func openLog(rootDir, logFile, defaultPath string) (io.WriteCloser, error) {
 	if logFile != "" {
-		// Its directory exists (checkLogFile): root makes none of them.
-		return os.OpenFile(logFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		// Its directory exists (checkLogFile): root makes none of them,
+		// and never appends through a link swapped in since that check.
+		return os.OpenFile(logFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
 	}
 	r, err := os.OpenRoot(rootDir)
 	if err != nil {
