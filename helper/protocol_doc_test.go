@@ -42,6 +42,9 @@ func TestProtocolDocMatchesCode(t *testing.T) {
 	if err != nil || string(signedBytes(o.version, o.policy)) != "2\n{\"allowedRegistries\": [\"docker.io\"]}" {
 		t.Fatalf("signed bytes of the example: %q, %v", signedBytes(o.version, o.policy), err)
 	}
+	if !ed25519.Verify(priv.Public().(ed25519.PublicKey), []byte("2\n{\"allowedRegistries\": [\"docker.io\"]}"), o.sig) {
+		t.Fatal("the example's signature is not over the documented bytes")
+	}
 }
 
 // TestVpnkitOtherCommandsRefused: vpnkit's ethernet (1) and preferred-IPv4

@@ -25,6 +25,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/renameio/v2"
+
 	"github.com/macfleet/installer/mdm/flatpkg"
 )
 
@@ -213,25 +215,10 @@ func Build(ctx context.Context, o Options) (Result, error) {
 	return Result{Version: o.Version, Files: names}, nil
 }
 
-// writeFile replaces name atomically.
+// writeFile replaces name atomically, with exactly mode (whatever the
+// umask or an earlier file's mode).
 func writeFile(name string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
+	if err := renameio.WriteFile(name, data, mode, renameio.WithStaticPermissions(mode)); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
