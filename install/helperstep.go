@@ -9,9 +9,6 @@ import (
 	"path"
 )
 
-// helperLog is where launchd sends the helper's output.
-func helperLog(name string) string { return "/Library/Logs/" + name + "-installer/vmnetd.log" }
-
 // planHelper is step 7: the privileged port helper, its LaunchDaemon
 // (KeepAlive: launchd restarts it; only an uninstall request boots it out)
 // and, live, its job. Without --privileged-ports a helper of ours is
@@ -32,12 +29,12 @@ func (p *planner) planHelper() error {
 	if err := p.ensureDir(step, path.Dir(d.HelperBinary()), rootWheel, fs.ModeSticky|0o755); err != nil {
 		return err
 	}
-	for _, dir := range []string{path.Dir(d.HelperPlist()), path.Dir(helperLog(d.Name))} {
+	for _, dir := range []string{path.Dir(d.HelperPlist()), path.Dir(d.HelperLogPath())} {
 		if err := p.ensureDir(step, dir, rootWheel, 0o755); err != nil {
 			return err
 		}
 	}
-	if logDir := path.Dir(helperLog(d.Name)); !p.hasItem("dir", logDir) {
+	if logDir := path.Dir(d.HelperLogPath()); !p.hasItem("dir", logDir) {
 		// Made by the installer's own log before this plan: ours all the
 		// same (uninstall removes it once it is empty).
 		p.receipt = append(p.receipt, Item{Kind: "dir", Path: logDir, Step: step})
@@ -69,8 +66,8 @@ func (p *planner) planHelper() error {
 		RunAtLoad:                   true,
 		KeepAlive:                   &keepAlive{SuccessfulExit: false},
 		AssociatedBundleIdentifiers: p.bundleIDs(),
-		StandardOutPath:             helperLog(d.Name),
-		StandardErrorPath:           helperLog(d.Name),
+		StandardOutPath:             d.HelperLogPath(),
+		StandardErrorPath:           d.HelperLogPath(),
 	})
 	if err != nil {
 		return err

@@ -32,7 +32,7 @@ func newsyslogRules(d product.Descriptor) []byte {
 	b.WriteString("# removed by uninstall. Format: newsyslog.conf(5).\n")
 	b.WriteString("# logfilename\t\t\t\t\t\t[owner:group]\tmode\tcount\tsize\twhen\tflags\t[/pid_file]\t[sig_num]\n")
 	fmt.Fprintf(&b, "%s\troot:wheel\t644\t5\t1024\t*\tJN\n", d.LogPath())
-	fmt.Fprintf(&b, "%s\troot:wheel\t644\t5\t1024\t*\tJ\t%s\t1\n", helperLog(d.Name), helperPIDFile(d))
+	fmt.Fprintf(&b, "%s\troot:wheel\t644\t5\t1024\t*\tJ\t%s\t1\n", d.HelperLogPath(), helperPIDFile(d))
 	return []byte(b.String())
 }
 

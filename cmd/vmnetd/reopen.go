@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path"
 	"path/filepath"
 	"sync"
 	"syscall"
@@ -123,7 +122,7 @@ func (l *stdLog) reopen() error {
 // /var/run/<HelperLabel>.pid inside the root) and reopens the logs on each
 // SIGHUP. The returned func stops it and removes the pid file.
 func handleRotation(ctx context.Context, o options, file *reopenFile, log *zap.Logger) (func(), error) {
-	std := detectStdLog(filepath.Join(o.root, path.Dir(o.desc.LogPath()), "vmnetd.log"))
+	std := detectStdLog(filepath.Join(o.root, o.desc.HelperLogPath()))
 	removePID, err := helper.WritePIDFile(filepath.Join(o.root, "/var/run", o.desc.HelperLabel+".pid"))
 	if err != nil {
 		return nil, err

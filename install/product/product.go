@@ -172,6 +172,12 @@ func (d Descriptor) LockPath() string { return "/var/run/" + d.Name + "-installe
 // LogPath is the default JSON-lines log of SPEC.md §11.
 func (d Descriptor) LogPath() string { return "/Library/Logs/" + d.Name + "-installer/installer.log" }
 
+// HelperLogPath is where launchd sends vmnetd's output (its LaunchDaemon's
+// StandardOutPath and StandardErrorPath), beside the installer's log.
+func (d Descriptor) HelperLogPath() string {
+	return "/Library/Logs/" + d.Name + "-installer/vmnetd.log"
+}
+
 // PolicyPath is the Registry Access Management policy cache of §8.
 func (d Descriptor) PolicyPath() string { return d.AppSupportDir + "/registry-access-policy.json" }
 
