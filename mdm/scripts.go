@@ -121,7 +121,7 @@ func Script(vendor, installerPath string, args []string, opt ScriptOptions) (str
 	case "fleet":
 		profile := opt.ProfilePath
 		if profile == "" {
-			profile = "/Library/Application Support/com.docker.docker/installer.plist"
+			return "", fmt.Errorf("mdm script: a fleet policy needs the product's profile path")
 		}
 		want := "value != ''"
 		if opt.User != "" && !ParseUserArg(opt.User) {

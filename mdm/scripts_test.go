@@ -332,7 +332,7 @@ func TestScriptShellcheck(t *testing.T) {
 		}
 	}
 	for _, c := range cases {
-		s, err := Script(c.vendor, "/usr/local/bin/docker installer", c.args, ScriptOptions{Product: "docker", Part: c.part})
+		s, err := Script(c.vendor, "/usr/local/bin/docker installer", c.args, ScriptOptions{Product: "docker", Part: c.part, ProfilePath: "/Library/Application Support/com.docker.docker/installer.plist"})
 		if err != nil {
 			t.Fatal(err)
 		}
