@@ -61,3 +61,14 @@ func (h homeFS) Sub(dir string) (rootfs.FS, error)      { return h.sub.Sub(h.in(
 func under(p, dir string) bool {
 	return p == dir || strings.HasPrefix(p, dir+"/")
 }
+
+// OpenHome opens home (a logical path in fsys) as a strict sub-root that
+// still answers to logical paths: what uninstall and diagnose use to reach
+// a receipt's items in a user's home without following the user's links.
+func OpenHome(fsys rootfs.FS, home string) (rootfs.FS, error) {
+	sub, err := fsys.Sub(home)
+	if err != nil {
+		return nil, err
+	}
+	return homeFS{sub: sub, base: home}, nil
+}

@@ -92,3 +92,8 @@ func ensureBlock(data []byte, product string, body []string) []byte {
 	}
 	return out
 }
+
+// HasBlock reports whether data holds a marked block of the product.
+func HasBlock(data []byte, product string) bool {
+	return len(findTextBlocks(data, product)) > 0
+}

@@ -224,7 +224,7 @@ func (c *collector) sources() []*Source {
 			if c.prof == nil {
 				return nil, false, c.noProfile()
 			}
-			return jsonOf(install.CheckReceipt(fsys, c.prof, d.Name))
+			return jsonOf(CheckReceipt(fsys, c.prof, d.Name))
 		}},
 		{File: "hosts", What: "/etc/hosts", Limit: hostsLimit, Collect: func(context.Context) ([]byte, bool, error) {
 			return readHead(fsys, "/etc/hosts", hostsLimit)

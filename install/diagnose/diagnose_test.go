@@ -110,14 +110,14 @@ func TestBundleOfAnInstall(t *testing.T) {
 	if string(files["status.json"]) != "{\n  \"healthy\": false,\n  \"shaped\": true\n}\n" {
 		t.Errorf("status.json not shaped by the CLI's StatusJSON: %s", files["status.json"])
 	}
-	var checks []install.ReceiptCheck
+	var checks []ReceiptCheck
 	json.Unmarshal(files["receipt.json"], &checks)
-	states := map[string]install.ReceiptState{}
+	states := map[string]ReceiptState{}
 	for _, c := range checks {
 		states[c.Path] = c.State
 	}
-	if states["/usr/local/bin/kubectl"] != install.ReceiptMissing || states["/usr/local/bin/docker"] != install.ReceiptPresent ||
-		states["/etc/hosts"] != install.ReceiptPresent || states["/Library/LaunchDaemons/com.docker.socket.plist"] != install.ReceiptPresent {
+	if states["/usr/local/bin/kubectl"] != ReceiptMissing || states["/usr/local/bin/docker"] != ReceiptPresent ||
+		states["/etc/hosts"] != ReceiptPresent || states["/Library/LaunchDaemons/com.docker.socket.plist"] != ReceiptPresent {
 		t.Errorf("receipt check: %v", states)
 	}
 	for name, data := range files {

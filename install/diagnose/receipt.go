@@ -1,11 +1,13 @@
-package install
+package diagnose
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
 
 	"github.com/macfleet/installer/hostsfile"
+	"github.com/macfleet/installer/install"
 	"github.com/macfleet/installer/install/rootfs"
 )
 
@@ -37,7 +39,7 @@ const maxReceiptFile = 8 << 20
 // filesystem, read-only, for `installer diagnose`. Items in a user's home
 // are reached through a strict sub-root of that home, as uninstall does,
 // so a link the user made is never followed out of it.
-func CheckReceipt(fsys rootfs.FS, prof *Profile, productName string) []ReceiptCheck {
+func CheckReceipt(fsys rootfs.FS, prof *install.Profile, productName string) []ReceiptCheck {
 	homes := map[string]rootfs.FS{}
 	out := make([]ReceiptCheck, 0, len(prof.Receipt))
 	for _, it := range prof.Receipt {
@@ -46,13 +48,13 @@ func CheckReceipt(fsys rootfs.FS, prof *Profile, productName string) []ReceiptCh
 		if it.Home != "" {
 			h, ok := homes[it.Home]
 			if !ok {
-				sub, err := fsys.Sub(it.Home)
+				sub, err := install.OpenHome(fsys, it.Home)
 				if err != nil {
 					c.State, c.Detail = ReceiptUnreadable, fmt.Sprintf("home %s cannot be opened safely: %v", it.Home, err)
 					out = append(out, c)
 					continue
 				}
-				h = homeFS{sub: sub, base: it.Home}
+				h = sub
 				homes[it.Home] = h
 			}
 			f = h
@@ -63,7 +65,7 @@ func CheckReceipt(fsys rootfs.FS, prof *Profile, productName string) []ReceiptCh
 	return out
 }
 
-func checkItem(fsys rootfs.FS, it Item, productName string) (ReceiptState, string) {
+func checkItem(fsys rootfs.FS, it install.Item, productName string) (ReceiptState, string) {
 	fi, err := fsys.Lstat(it.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return ReceiptMissing, ""
@@ -101,7 +103,7 @@ func checkItem(fsys rootfs.FS, it Item, productName string) (ReceiptState, strin
 		if err != nil {
 			return ReceiptUnreadable, err.Error()
 		}
-		if got := sha(data); got != it.SHA256 {
+		if got := fmt.Sprintf("%x", sha256.Sum256(data)); got != it.SHA256 {
 			return ReceiptChanged, fmt.Sprintf("content sha256 %s, recorded %s", got[:12], it.SHA256[:min(12, len(it.SHA256))])
 		}
 	case "hosts", "block":
@@ -128,7 +130,7 @@ func checkItem(fsys rootfs.FS, it Item, productName string) (ReceiptState, strin
 			}
 			return ReceiptPresent, fmt.Sprintf("%d block(s), %d entries, %d disabled line(s)", r.Blocks, len(r.Entries), r.Disabled)
 		}
-		if len(findTextBlocks(data, productName)) == 0 {
+		if !install.HasBlock(data, productName) {
 			return ReceiptChanged, "our block is gone"
 		}
 	default:
