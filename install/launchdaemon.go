@@ -1,14 +1,10 @@
 package install
 
 import (
-	"bytes"
 	"errors"
 
-	"howett.net/plist"
-
-	"github.com/macfleet/installer/install/plistsafe"
+	"github.com/macfleet/installer/install/appinfo"
 	"github.com/macfleet/installer/install/product"
-	"github.com/macfleet/installer/install/rootfs"
 )
 
 // launchDaemon is a LaunchDaemon plist; encoded with howett.net/plist.
@@ -30,40 +26,24 @@ type keepAlive struct {
 	SuccessfulExit bool `plist:"SuccessfulExit"`
 }
 
-// bundleIDs is the app's CFBundleIdentifier from its Contents/Info.plist,
-// for AssociatedBundleIdentifiers in both plists; none when it is missing
-// or unreadable. Read once per plan, so both plists agree.
-func (p *planner) bundleIDs() []string {
-	if !p.bundleRead {
-		p.bundleRead = true
-		p.bundle = readBundleIDs(p.env.FS, p.opts.Product.AppBundle+"/Contents/Info.plist")
+// appInfo is the app's Contents/Info.plist (appinfo.Read: only a regular
+// file of at most 1 MiB, never through a link), read once per plan so that
+// every step and both plists agree.
+func (p *planner) appInfo() appinfo.Info {
+	if !p.appRead {
+		p.appRead = true
+		p.app = appinfo.Read(p.env.FS, p.opts.Product.InfoPlist())
 	}
-	return p.bundle
+	return p.app
 }
 
-// readBundleIDs reads an Info.plist that may belong to the user (an app
-// she dragged in): root reads it only when it is a regular file, not a
-// link, of at most 1 MiB, so a link to a FIFO or /dev/zero cannot hang or
-// exhaust the install.
-func readBundleIDs(fsys rootfs.FS, file string) []string {
-	fi, err := fsys.Lstat(file)
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() > 1<<20 {
-		return nil
+// bundleIDs is the app's CFBundleIdentifier, for AssociatedBundleIdentifiers
+// in both plists; none when it is missing or unreadable.
+func (p *planner) bundleIDs() []string {
+	if id := p.appInfo().ID; id != "" {
+		return []string{id}
 	}
-	b, err := fsys.ReadFile(file)
-	if err != nil || len(b) > 1<<20 {
-		return nil
-	}
-	if bytes.HasPrefix(b, []byte("bplist")) && plistsafe.CheckBinary(b, plistsafe.Limits{Objects: 10000, Nodes: 100000, Depth: 32}) != nil {
-		return nil
-	}
-	var info struct {
-		ID string `plist:"CFBundleIdentifier"`
-	}
-	if _, err := plist.Unmarshal(b, &info); err != nil || info.ID == "" {
-		return nil
-	}
-	return []string{info.ID}
+	return nil
 }
 
 // fromFile reports whether the product came from --product-file, not from

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/macfleet/installer/install/appinfo"
 	"github.com/macfleet/installer/install/rootfs"
 	"github.com/macfleet/installer/install/users"
 )
@@ -35,9 +36,9 @@ type planner struct {
 	user users.User
 	// helperSum is the sha256 of a --helper-binary this run installs.
 	helperSum string
-	// bundle is the app's bundle identifier list, read once (bundleIDs).
-	bundle     []string
-	bundleRead bool
+	// app is the app's Info.plist, read once (appInfo).
+	app     appinfo.Info
+	appRead bool
 }
 
 // openHome makes paths under home go through a strict sub-root.

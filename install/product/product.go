@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"howett.net/plist"
+
+	"github.com/macfleet/installer/install/appinfo"
 )
 
 // Descriptor holds the names of SPEC.md §2. Paths are absolute inside the
@@ -30,6 +32,20 @@ type Descriptor struct {
 	HostEnvVar     string `plist:"HostEnvVar"`     // DOCKER_HOST
 	ManagedDomain  string `plist:"ManagedDomain"`  // com.docker.installer
 	CLIContext     string `plist:"CLIContext"`     // desktop-linux
+
+	// The app's own per-user view (docs/contract.md §14). Optional in a
+	// --product-file: an empty container skips what lives in it, and the
+	// file names and version default to Docker's (Defaults).
+	AppContainer   string `plist:"AppContainer,omitempty"`   // com.docker.docker (~/Library/Containers/…)
+	GroupContainer string `plist:"GroupContainer,omitempty"` // group.com.docker (~/Library/Group Containers/…)
+	SettingsStore  string `plist:"SettingsStore,omitempty"`  // settings-store.json (app 4.35 and later)
+	LegacySettings string `plist:"LegacySettings,omitempty"` // settings.json (app 4.34 and earlier)
+	// LastOwnHelper is the last app version that ships its own helper
+	// (4.88 for Docker Desktop: docs/docker-desktop.md).
+	LastOwnHelper string `plist:"LastOwnHelper,omitempty"`
+	// VendorTeam is the vendor's Apple signing team, for the Background
+	// Task Management rule that manages the app's own helpers.
+	VendorTeam string `plist:"VendorTeam,omitempty"` // 9BNSXJN65R (Docker Inc)
 }
 
 var builtin = map[string]Descriptor{
@@ -47,6 +63,12 @@ var builtin = map[string]Descriptor{
 		HostEnvVar:     "DOCKER_HOST",
 		ManagedDomain:  "com.docker.installer",
 		CLIContext:     "desktop-linux",
+		AppContainer:   "com.docker.docker",
+		GroupContainer: "group.com.docker",
+		SettingsStore:  "settings-store.json",
+		LegacySettings: "settings.json",
+		LastOwnHelper:  "4.88",
+		VendorTeam:     "9BNSXJN65R",
 	},
 	"iechor": {
 		Name:           "iechor",
@@ -62,6 +84,11 @@ var builtin = map[string]Descriptor{
 		HostEnvVar:     "IECHOR_HOST",
 		ManagedDomain:  "com.iechor.installer",
 		CLIContext:     "desktop-linux",
+		AppContainer:   "com.iechor.iechor",
+		GroupContainer: "group.com.iechor",
+		SettingsStore:  "settings-store.json",
+		LegacySettings: "settings.json",
+		LastOwnHelper:  "4.88",
 	},
 }
 
@@ -97,10 +124,26 @@ func Parse(data []byte) (Descriptor, error) {
 	if _, err := plist.Unmarshal(data, &d); err != nil {
 		return Descriptor{}, fmt.Errorf("product descriptor is not a valid plist: %w", err)
 	}
+	d = d.Defaults()
 	if err := d.Validate(); err != nil {
 		return Descriptor{}, err
 	}
 	return d, nil
+}
+
+// Defaults fills the optional names a --product-file may leave out with
+// Docker Desktop's.
+func (d Descriptor) Defaults() Descriptor {
+	if d.SettingsStore == "" {
+		d.SettingsStore = "settings-store.json"
+	}
+	if d.LegacySettings == "" {
+		d.LegacySettings = "settings.json"
+	}
+	if d.LastOwnHelper == "" {
+		d.LastOwnHelper = "4.88"
+	}
+	return d
 }
 
 // Validate checks that every name is present and that paths are clean and
@@ -128,6 +171,19 @@ func (d Descriptor) Validate() error {
 		if v == "" || path.IsAbs(v) || path.Clean(v) != v || v == "." || strings.HasPrefix(v, "..") {
 			return fmt.Errorf("product descriptor: %s must be a clean path inside the home, got %q", k, v)
 		}
+	}
+	optional := map[string]string{
+		"AppContainer": d.AppContainer, "GroupContainer": d.GroupContainer,
+		"SettingsStore": d.SettingsStore, "LegacySettings": d.LegacySettings,
+		"VendorTeam": d.VendorTeam,
+	}
+	for _, k := range sortedKeys(optional) {
+		if v := optional[k]; v != "" {
+			plain[k] = v
+		}
+	}
+	if d.LastOwnHelper != "" && !appinfo.ParseVersion(d.LastOwnHelper).Known() {
+		return fmt.Errorf("product descriptor: LastOwnHelper must be a dotted version such as 4.88, got %q", d.LastOwnHelper)
 	}
 	for _, k := range sortedKeys(plain) {
 		v := plain[k]
@@ -177,6 +233,38 @@ func (d Descriptor) LogPath() string { return "/Library/Logs/" + d.Name + "-inst
 func (d Descriptor) HelperLogPath() string {
 	return "/Library/Logs/" + d.Name + "-installer/vmnetd.log"
 }
+
+// AppContainerDir is the app's sandbox container in the home
+// (Library/Containers/<AppContainer>), "" when the product has none.
+func (d Descriptor) AppContainerDir() string {
+	if d.AppContainer == "" {
+		return ""
+	}
+	return "Library/Containers/" + d.AppContainer
+}
+
+// GroupContainerDir is the app's group container in the home (Library/Group
+// Containers/<GroupContainer>), where its settings store lives; "" when
+// the product has none.
+func (d Descriptor) GroupContainerDir() string {
+	if d.GroupContainer == "" {
+		return ""
+	}
+	return "Library/Group Containers/" + d.GroupContainer
+}
+
+// HasOwnHelper reports whether an app of version v ships its own helper
+// (up to LastOwnHelper; an unknown version counts as the newest).
+func (d Descriptor) HasOwnHelper(v appinfo.Version) bool {
+	last := d.LastOwnHelper
+	if last == "" {
+		last = "4.88"
+	}
+	return !v.After(appinfo.ParseVersion(last))
+}
+
+// InfoPlist is the app's Contents/Info.plist.
+func (d Descriptor) InfoPlist() string { return d.AppBundle + "/Contents/Info.plist" }
 
 // PolicyPath is the Registry Access Management policy cache of §8.
 func (d Descriptor) PolicyPath() string { return d.AppSupportDir + "/registry-access-policy.json" }

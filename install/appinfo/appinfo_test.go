@@ -1,0 +1,84 @@
+package appinfo
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/macfleet/installer/install/rootfs"
+)
+
+func TestCompare(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{
+		{"4.35", "4.35.0", 0},
+		{"4.34.9", "4.35", -1},
+		{"4.88", "4.89", -1},
+		{"4.100", "4.99", 1},
+		{"10.0", "9.99.99", 1},
+		{"4.37.2", "4.37.10", -1},
+		{"", "4.90", 1},      // unknown is the newest
+		{"4.x", "99", 1},     // unparsable is unknown
+		{"4..1", "4.0.1", 1}, // so is an empty field
+		{"", "", 0},
+		{"4.35", "", -1},
+	} {
+		if got := ParseVersion(c.a).Compare(ParseVersion(c.b)); got != c.want {
+			t.Errorf("Compare(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+func TestParseVersion(t *testing.T) {
+	for s, known := range map[string]bool{
+		"4.37.2": true, "4": true, " 4.35 ": true,
+		"": false, "v4.35": false, "4.35-beta": false, "4.": false, ".4": false, "1234567890.1": false,
+	} {
+		if got := ParseVersion(s).Known(); got != known {
+			t.Errorf("ParseVersion(%q).Known() = %v, want %v", s, got, known)
+		}
+	}
+	if got := ParseVersion("x").String(); got != "unknown" {
+		t.Errorf("unknown version prints %q", got)
+	}
+	if !ParseVersion("").AtLeast("4.89") || ParseVersion("4.88.1").AtLeast("4.89") || !ParseVersion("4.89").AtLeast("4.89") {
+		t.Error("AtLeast")
+	}
+}
+
+func TestRead(t *testing.T) {
+	dir := t.TempDir()
+	info := `<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0"><dict>
+<key>CFBundleIdentifier</key><string>com.docker.docker</string>
+<key>CFBundleShortVersionString</key><string>4.37.2</string>
+<key>VmnetdVersion</key><string>7</string>
+</dict></plist>`
+	if err := os.WriteFile(filepath.Join(dir, "Info.plist"), []byte(info), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("Info.plist", filepath.Join(dir, "link.plist")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "big.plist"), make([]byte, maxInfo+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := rootfs.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Read(fsys, "/Info.plist")
+	if got.ID != "com.docker.docker" || got.Version().String() != "4.37.2" || got.VmnetdVersion != "7" {
+		t.Errorf("Read = %+v", got)
+	}
+	for _, f := range []string{"/link.plist", "/big.plist", "/missing.plist"} {
+		if got := Read(fsys, f); got != (Info{}) {
+			t.Errorf("Read(%s) = %+v, want the zero Info", f, got)
+		}
+	}
+	if got := Parse([]byte("not a plist")); got != (Info{}) {
+		t.Errorf("Parse(garbage) = %+v", got)
+	}
+}
