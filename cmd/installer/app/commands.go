@@ -198,16 +198,16 @@ func runInstall(c *cli.Context, deps Deps, plan bool) error {
 	defer s.close()
 	in, err := loadInputs(c, s, d)
 	if err != nil {
-		return s.finish("install", install.Options{Product: d, DryRun: dry}, nil, err)
+		return s.finish(install.CommandInstall, install.Options{Product: d, DryRun: dry}, nil, err)
 	}
 	opts, err := installOptions(in, d)
 	if err != nil {
-		return s.finish("install", install.Options{Product: d, DryRun: dry}, nil, err)
+		return s.finish(install.CommandInstall, install.Options{Product: d, DryRun: dry}, nil, err)
 	}
 	opts.DryRun = dry
 	s.sources = in.sources()
 	res, err := install.Install(s.env, opts)
-	return s.finish("install", opts, res, err)
+	return s.finish(install.CommandInstall, opts, res, err)
 }
 
 func runUninstall(c *cli.Context, deps Deps) error {
@@ -225,7 +225,7 @@ func runUninstall(c *cli.Context, deps Deps) error {
 	}
 	defer s.close()
 	res, err := install.Uninstall(s.env, opts)
-	return s.finish("uninstall", opts, res, err)
+	return s.finish(install.CommandUninstall, opts, res, err)
 }
 
 // finish reports a run: the plan on stdout for a dry run, log lines on
