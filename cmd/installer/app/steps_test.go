@@ -66,7 +66,7 @@ func TestPlanJSONListsEveryOperation(t *testing.T) {
 		{name: "install over an old helper", command: install.CommandInstall,
 			setup: func(t *testing.T, root string) {
 				for p, data := range map[string]string{
-					"Library/LaunchDaemons/com.docker.vmnetd.plist":    "<plist/>",
+					"Library/LaunchDaemons/com.docker.vmnetd.plist":   "<plist/>",
 					"Library/PrivilegedHelperTools/com.docker.vmnetd": "old",
 				} {
 					p = filepath.Join(root, p)
