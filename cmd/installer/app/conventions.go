@@ -262,7 +262,8 @@ func usageErrorIn(path string, flags []cli.Flag, err error) error {
 		if hasFlag(flags, "no-"+name) {
 			pair = fmt.Sprintf(" or --no-%s", name)
 		}
-		return install.Errorf(install.KindUsage, "--%s=%s: --%s is a switch and takes no value; pass --%s%s", name, val, name, name, pair)
+		// A switch takes what strconv.ParseBool takes (urfave parses it so).
+		return install.Errorf(install.KindUsage, "--%s=%s: --%s is a switch; its value, if given, is true or false (also 1, 0, t, f); pass --%s%s", name, val, name, name, pair)
 	case match(reTwice, msg, &m.a):
 		return install.Errorf(install.KindUsage, "--%s given twice (%q, then %q): pass it once", m.a[2], m.a[3], m.a[1])
 	case match(reBadValue, msg, &m.a):
