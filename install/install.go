@@ -77,27 +77,31 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 	if err := p.openHome(u.Home); err != nil {
 		return nil, Errorf(KindUnsafe, "home of %s: %w", u.Name, err)
 	}
-	for _, step := range []struct {
-		name string
-		plan func() error
+	// Each phase plans for one step of the step table (steps.go); the
+	// hand-over from `installer setup` undoes under several steps and
+	// reports its notes with the profile, where its state file goes.
+	notes := map[string][]string{}
+	for _, phase := range []struct {
+		name, step string
+		plan       func() error
 	}{
-		{"old-helper", p.planRemoveOldHelper},
-		{"links", func() error { return p.planLinks(u) }},
-		{"path", func() error { return p.planPath(u) }},
-		{"setup-handover", func() error { return p.planSetupHandover(u) }},
-		{"socket", func() error { return p.planSocket(u) }},
-		{"hosts", p.planHosts},
-		{"helper", p.planHelper},
-		{"newsyslog", p.planNewsyslog},
-		{"settings", p.planSettings},
-		{"profile-dir", func() error { return p.ensureDir("profile", opts.Product.AppSupportDir, rootWheel, 0o755) }},
+		{StepOldHelper, StepOldHelper, p.planRemoveOldHelper},
+		{StepLinks, StepLinks, func() error { return p.planLinks(u) }},
+		{StepPath, StepPath, func() error { return p.planPath(u) }},
+		{"setup-handover", StepProfile, func() error { return p.planSetupHandover(u) }},
+		{StepSocket, StepSocket, func() error { return p.planSocket(u) }},
+		{StepHosts, StepHosts, p.planHosts},
+		{StepHelper, StepHelper, p.planHelper},
+		{StepNewsyslog, StepNewsyslog, p.planNewsyslog},
+		{StepSettings, StepSettings, p.planSettings},
+		{"profile-dir", StepProfile, func() error { return p.ensureDir(StepProfile, opts.Product.AppSupportDir, rootWheel, 0o755) }},
 	} {
-		n, notes := len(p.ops), len(p.notes)
-		if err := step.plan(); err != nil {
-			env.log().Debug("step "+step.name+": refused: "+err.Error(), zap.String("step", step.name))
+		n := len(p.notes)
+		if err := phase.plan(); err != nil {
+			env.log().Debug("step "+phase.name+": refused: "+err.Error(), zap.String("step", phase.step))
 			return nil, err
 		}
-		logDecision(env, step.name, p.ops[n:], p.notes[notes:])
+		notes[phase.step] = append(notes[phase.step], p.notes[n:]...)
 	}
 	if err := p.planLeftovers(); err != nil {
 		return nil, err
@@ -107,6 +111,11 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 		return nil, err
 	}
 	p.ops = append(p.ops, p.later...)
+	// The log has one decision per step of the table, with every op the
+	// step will perform (leftovers and restarts included).
+	for _, st := range GroupByStep(CommandInstall, p.ops) {
+		logDecision(env, st.ID, st.Ops, notes[st.ID])
+	}
 	return &Result{Ops: p.ops, Notes: p.notes, Profile: prof}, nil
 }
 

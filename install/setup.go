@@ -265,6 +265,6 @@ func SetupStatus(env *Env, so SetupOptions) (*StatusReport, error) {
 		return nil, err
 	}
 	rep.Notes = append(rep.Notes, p.notes...)
-	rep.Components = components(setupSteps, p.ops)
+	rep.Components = components(CommandSetup, p.ops)
 	return rep, nil
 }

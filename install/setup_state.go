@@ -62,9 +62,6 @@ type stateItem struct {
 	PreviousMode int    `json:"previousMode,omitempty"`
 }
 
-// setupSteps are the steps of setup, as status reports them.
-var setupSteps = []string{"links", "path", "context", "state"}
-
 // statePath is the state file of u for product d.
 func statePath(d product.Descriptor, u users.User) string {
 	return path.Join(u.Home, d.UserDir, stateFileName)

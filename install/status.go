@@ -42,9 +42,6 @@ func (r *StatusReport) Healthy() bool {
 	return r.Installed
 }
 
-// statusSteps are the components status reports, in install order.
-var statusSteps = []string{"old-helper", "links", "path", "socket", "hosts", "helper", "settings", "profile"}
-
 // OptionsFromProfile is the wanted state a profile records.
 func OptionsFromProfile(p *Profile, d product.Descriptor) Options {
 	return Options{
@@ -85,7 +82,7 @@ func Status(env *Env, d product.Descriptor) (*StatusReport, error) {
 		return nil, err
 	}
 	rep.Notes = res.Notes
-	rep.Components = components(statusSteps, res.Ops)
+	rep.Components = components(CommandStatus, res.Ops)
 	rep.launchdRefusals(env, prof)
 	return rep, nil
 }
@@ -117,16 +114,15 @@ func (r *StatusReport) launchdRefusals(env *Env, prof *Profile) {
 	}
 }
 
-// components has one line per step: OK, or the ops a run would perform.
-func components(steps []string, ops []Op) []Component {
+// components has one line per step of command's table: OK, or the ops a
+// run would perform.
+func components(command string, ops []Op) []Component {
+	steps := GroupByStep(command, ops)
 	out := make([]Component, 0, len(steps))
-	for _, step := range steps {
-		c := Component{Name: step, OK: true}
-		for _, op := range ops {
-			if op.Step == step {
-				c.OK = false
-				c.Drift = append(c.Drift, op.String())
-			}
+	for _, st := range steps {
+		c := Component{Name: st.ID, OK: len(st.Ops) == 0}
+		for _, op := range st.Ops {
+			c.Drift = append(c.Drift, op.String())
 		}
 		out = append(out, c)
 	}

@@ -2,7 +2,6 @@ package mdm
 
 import (
 	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -363,8 +362,7 @@ func checkJSONish(s string) error {
 }
 
 func checkPolicyKey(s string) error {
-	k, err := base64.StdEncoding.DecodeString(s)
-	if err != nil || len(k) != ed25519.PublicKeySize {
+	if CheckPolicyKey(s) != nil {
 		return fmt.Errorf("must be a base64 ed25519 public key (%d bytes)", ed25519.PublicKeySize)
 	}
 	return nil

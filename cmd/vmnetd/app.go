@@ -110,6 +110,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	}
 }
 
+// maxProductFile bounds the descriptor root reads; a real one is 1 KB.
+const maxProductFile = 1 << 20
+
 // options are the flags, resolved against the root and the product.
 type options struct {
 	root, socket, profile, logFile string
@@ -131,7 +134,17 @@ func resolve(c *cli.Context) (options, error) {
 	}
 	var err error
 	if f := c.String("product-file"); f != "" {
-		data, rerr := os.ReadFile(f)
+		// The descriptor is inside the root, like every other path: the
+		// LaunchDaemon passes its path on the Mac the job runs on.
+		if !filepath.IsAbs(f) && o.root != "/" {
+			return o, exitf(exitUsage, "--product-file %q must be an absolute path inside --root", f)
+		}
+		if filepath.IsAbs(f) {
+			f = filepath.Join(o.root, f)
+		}
+		// It decides which paths root serves and removes: trusted as the
+		// profile is.
+		data, rerr := helper.ReadTrustedFile(f, maxProductFile)
 		if rerr != nil {
 			return o, exitf(exitNoProd, "product file: %w", rerr)
 		}

@@ -1,8 +1,6 @@
 package app
 
 import (
-	"crypto/ed25519"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +14,7 @@ import (
 	"github.com/macfleet/installer/install"
 	"github.com/macfleet/installer/install/product"
 	"github.com/macfleet/installer/install/users"
+	"github.com/macfleet/installer/mdm"
 )
 
 func installCommand(deps Deps) *cli.Command {
@@ -143,11 +142,18 @@ func installOptions(in inputs, d product.Descriptor) (install.Options, error) {
 	if o.User == "" {
 		return o, install.Errorf(install.KindUsage, `no user given: pass --user=NAME, or --user=@console for whoever is logged in (from Jamf: $3 was empty, so put --user=@console or --user=NAME in parameter 4), or set User in the managed preferences`)
 	}
-	if o.CLILocation, err = oneOf(in.str("cli-location"), "cli-location", "system", "user"); err != nil {
-		return o, err
+	// The CLI's part is precedence: what is not set anywhere is left
+	// unset for Validate to default, and a managed PathEdit does not apply
+	// when the command line chose the system location.
+	if in.source("cli-location") != "default" {
+		o.CLILocation = in.str("cli-location")
 	}
-	if o.PathEdit, err = oneOf(in.str("path-edit"), "path-edit", "paths.d", "shell", "none"); err != nil {
-		return o, err
+	if src := in.source("path-edit"); src == "command line" ||
+		// managed: its default says nothing (a console's form fills in
+		// every default), nor does it against a location the command line chose
+		(src != "default" && in.str("path-edit") != pathEditDefault() &&
+			!(in.source("cli-location") == "command line" && o.CLILocation == "system")) {
+		o.PathEdit = in.str("path-edit")
 	}
 	set, on, err := in.tri("docker-socket")
 	if err != nil {
@@ -161,18 +167,28 @@ func installOptions(in inputs, d product.Descriptor) (install.Options, error) {
 		return o, err
 	}
 	o.HelperBinary = str(c, "helper-binary")
-	if k := in.str("policy-key"); k != "" {
-		raw, err := base64.StdEncoding.DecodeString(k)
-		if err != nil || len(raw) != ed25519.PublicKeySize {
-			return o, install.Errorf(install.KindUsage, "--policy-key: want the base64 of a %d-byte ed25519 public key", ed25519.PublicKeySize)
-		}
-		o.PolicyKey = k
+	o.PolicyKey = in.str("policy-key")
+	o.Settings = readSettings(in)
+	o.Force = boolean(c, "force")
+	if err := o.Validate(); err != nil {
+		return o, ruleError(in, o, err)
 	}
-	if o.Settings, err = settings(in); err != nil {
+	if o.Settings, err = checkSettings(in, o.Settings); err != nil {
 		return o, err
 	}
-	o.Force = boolean(c, "force")
-	return o, checkInstallCombos(in, o)
+	if o.HelperBinary != "" {
+		if err := checkHelperBinary(o.HelperBinary, macTarget(str(in.c, "root"))); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+// pathEditDefault is the settings table's default of PathEdit.
+func pathEditDefault() string {
+	s, _ := mdm.SettingFor("path-edit")
+	v, _ := s.Default.(string)
+	return v
 }
 
 // oneOf checks a setting that takes one of a few words.
@@ -198,16 +214,16 @@ func runInstall(c *cli.Context, deps Deps, plan bool) error {
 	defer s.close()
 	in, err := loadInputs(c, s, d)
 	if err != nil {
-		return s.finish("install", install.Options{Product: d, DryRun: dry}, nil, err)
+		return s.finish(install.CommandInstall, install.Options{Product: d, DryRun: dry}, nil, err)
 	}
 	opts, err := installOptions(in, d)
 	if err != nil {
-		return s.finish("install", install.Options{Product: d, DryRun: dry}, nil, err)
+		return s.finish(install.CommandInstall, install.Options{Product: d, DryRun: dry}, nil, err)
 	}
 	opts.DryRun = dry
 	s.sources = in.sources()
 	res, err := install.Install(s.env, opts)
-	return s.finish("install", opts, res, err)
+	return s.finish(install.CommandInstall, opts, res, err)
 }
 
 func runUninstall(c *cli.Context, deps Deps) error {
@@ -225,7 +241,7 @@ func runUninstall(c *cli.Context, deps Deps) error {
 	}
 	defer s.close()
 	res, err := install.Uninstall(s.env, opts)
-	return s.finish("uninstall", opts, res, err)
+	return s.finish(install.CommandUninstall, opts, res, err)
 }
 
 // finish reports a run: the plan on stdout for a dry run, log lines on

@@ -15,7 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -262,7 +261,8 @@ func usageErrorIn(path string, flags []cli.Flag, err error) error {
 		if hasFlag(flags, "no-"+name) {
 			pair = fmt.Sprintf(" or --no-%s", name)
 		}
-		return install.Errorf(install.KindUsage, "--%s=%s: --%s is a switch and takes no value; pass --%s%s", name, val, name, name, pair)
+		// A switch takes what strconv.ParseBool takes (urfave parses it so).
+		return install.Errorf(install.KindUsage, "--%s=%s: --%s is a switch; its value, if given, is true or false (also 1, 0, t, f); pass --%s%s", name, val, name, name, pair)
 	case match(reTwice, msg, &m.a):
 		return install.Errorf(install.KindUsage, "--%s given twice (%q, then %q): pass it once", m.a[2], m.a[3], m.a[1])
 	case match(reBadValue, msg, &m.a):
@@ -421,38 +421,6 @@ func (v *onceValue) Set(s string) error {
 	return v.Value.Set(s)
 }
 
-// checkInstallCombos refuses install settings that contradict each other
-// or name a helper that is not one (SPEC.md §13); it runs after the
-// settings are read, so managed preferences count too.
-func checkInstallCombos(in inputs, o install.Options) error {
-	if o.CLILocation == "system" && given(in.c, "path-edit") {
-		loc := "--cli-location=system"
-		if src := in.source("cli-location"); src == "default" {
-			loc += " (the default)"
-		} else if src != "command line" {
-			loc += " (from " + src + ")"
-		}
-		pe := "--path-edit=" + o.PathEdit
-		return install.Errorf(install.KindUsage, "%s with %s: the system location /usr/local/bin is on PATH already and --path-edit is for --cli-location=user; pass one or the other", pe, loc)
-	}
-	if o.HelperBinary != "" && !o.PrivilegedPorts {
-		return install.Errorf(install.KindUsage, "--helper-binary without --privileged-ports: the helper is installed only with --privileged-ports; pass both, or neither")
-	}
-	if o.HelperBinary != "" {
-		if err := checkHelperBinary(o.HelperBinary, macTarget(str(in.c, "root"))); err != nil {
-			return err
-		}
-	}
-	for _, f := range []string{"override-proxy-http", "override-proxy-https", "override-proxy-pac"} {
-		if v := in.str(f); v != "" {
-			if err := checkProxyURL(f, v); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // macTarget reports whether the root is a Mac (its user records are
 // dslocal): its helper must be Mach-O; other roots take the host's format.
 func macTarget(root string) bool {
@@ -501,15 +469,6 @@ func isMachO(b []byte) bool {
 		return true
 	}
 	return false
-}
-
-// checkProxyURL wants an http or https URL with a host.
-func checkProxyURL(flag, v string) error {
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return install.Errorf(install.KindUsage, "--%s %q is not a proxy URL: want http://HOST[:PORT] or https://HOST[:PORT]", flag, v)
-	}
-	return nil
 }
 
 // switchWriter is stdout, redirectable while a command's output is

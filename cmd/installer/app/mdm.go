@@ -189,15 +189,23 @@ func runMDMProfile(c *cli.Context, deps Deps) error {
 	return err
 }
 
-// settingsCheck validates the vendor settings and the user location words.
+// settingsCheck applies to the install flags given to an mdm generator
+// every rule an install applies (install.Options.Validate), so a profile,
+// script or package never carries settings every Mac would refuse; it
+// returns the vendor settings with @FILE read.
 func settingsCheck(in inputs) (install.Settings, error) {
-	if _, err := oneOf(in.str("cli-location"), "cli-location", "system", "user"); err != nil {
-		return install.Settings{}, err
+	o := install.Options{HelperBinary: str(in.c, "helper-binary"), PolicyKey: in.str("policy-key"), Settings: readSettings(in)}
+	if in.source("cli-location") != "default" {
+		o.CLILocation = in.str("cli-location")
 	}
-	if _, err := oneOf(in.str("path-edit"), "path-edit", "paths.d", "shell", "none"); err != nil {
-		return install.Settings{}, err
+	if in.source("path-edit") != "default" {
+		o.PathEdit = in.str("path-edit")
 	}
-	return settings(in)
+	_, o.PrivilegedPorts, _ = in.tri("privileged-ports")
+	if err := o.Validate(); err != nil {
+		return install.Settings{}, ruleError(in, o, err)
+	}
+	return checkSettings(in, o.Settings)
 }
 
 func runMDMScript(c *cli.Context, deps Deps) error {
@@ -207,6 +215,10 @@ func runMDMScript(c *cli.Context, deps Deps) error {
 	}
 	d, err := loadProduct(c)
 	if err != nil {
+		return err
+	}
+	// The flags it passes on are held to the rules an install applies.
+	if _, err := settingsCheck(inputs{c: c, prefs: map[string]any{}, from: map[string]string{}}); err != nil {
 		return err
 	}
 	script, err := mdm.Script(vendor, str(c, "installer-path"), givenInstallArgs(c), mdm.ScriptOptions{

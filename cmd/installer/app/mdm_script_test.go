@@ -21,9 +21,17 @@ func everyFlag() []string {
 		case mdm.TypeStringArray:
 			args = append(args, "--"+s.Flag+"=acme", "--"+s.Flag+"=acme-labs")
 		default:
+			// Values an install accepts (mdm script holds them to its rules).
 			v := "v-" + s.Flag
-			if len(s.Values) > 0 {
+			switch {
+			case len(s.Values) > 0:
 				v = s.Values[len(s.Values)-1]
+			case s.Flag == "policy-key":
+				v = "MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE="[16:]
+			case s.Flag == "admin-settings":
+				v = `{"configurationFileVersion":2}`
+			case strings.HasPrefix(s.Flag, "override-proxy-") && s.Flag != "override-proxy-exclude" && s.Flag != "override-proxy-embedded-pac":
+				v = "http://v-" + s.Flag + ":3128"
 			}
 			args = append(args, "--"+s.Flag+"="+v)
 		}

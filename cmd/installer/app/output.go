@@ -13,12 +13,6 @@ import (
 	"github.com/macfleet/installer/install"
 )
 
-// stepIDs are the steps each command reports, in order.
-var stepIDs = map[string][]string{
-	"install":   {"old-helper", "links", "path", "socket", "hosts", "settings", "profile"},
-	"uninstall": {"profile", "settings", "hosts", "socket", "path", "links"},
-}
-
 type jsonStep struct {
 	ID     string       `json:"id"`
 	Action string       `json:"action"` // unchanged, changed, planned
@@ -57,12 +51,10 @@ func jsonResult(command string, opts install.Options, res *install.Result, err e
 	}
 	out.Changed = res.Changed() && !opts.DryRun
 	out.Notes = res.Notes
-	for _, id := range stepIDs[command] {
-		st := jsonStep{ID: id, Action: "unchanged", Paths: []string{}}
-		for _, op := range res.Ops {
-			if op.Step != id {
-				continue
-			}
+	// The steps and their order are install's step table for the command.
+	for _, group := range install.GroupByStep(command, res.Ops) {
+		st := jsonStep{ID: group.ID, Action: "unchanged", Paths: []string{}}
+		for _, op := range group.Ops {
 			st.Action = "changed"
 			if opts.DryRun {
 				st.Action = "planned"

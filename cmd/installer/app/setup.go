@@ -13,10 +13,6 @@ import (
 	"github.com/macfleet/installer/install/users"
 )
 
-func init() {
-	stepIDs["setup"] = []string{"links", "path", "context", "state"}
-}
-
 func setupCommand(deps Deps) *cli.Command {
 	return &cli.Command{
 		Name:  "setup",
@@ -51,7 +47,7 @@ func runSetup(c *cli.Context, deps Deps) error {
 	s, hl := newUserSession(c, deps, env, d, u, so.DryRun)
 	defer s.close()
 	res, err := install.Setup(env, so)
-	err = s.finish("setup", install.Options{Product: d, User: u.Name, DryRun: so.DryRun}, res, err)
+	err = s.finish(install.CommandSetup, install.Options{Product: d, User: u.Name, DryRun: so.DryRun}, res, err)
 	if err == nil && res.Changed() && !so.DryRun && hl != nil {
 		hl.open(true)
 	}
@@ -123,7 +119,7 @@ func runUserUninstall(c *cli.Context, deps Deps, d product.Descriptor, dryRun bo
 	defer s.close()
 	so := install.SetupOptions{Product: d, User: u, DryRun: dryRun}
 	res, err := install.SetupUninstall(env, so)
-	return true, s.finish("uninstall", install.Options{Product: d, User: u.Name, DryRun: dryRun}, res, err)
+	return true, s.finish(install.CommandUninstall, install.Options{Product: d, User: u.Name, DryRun: dryRun}, res, err)
 }
 
 // userModeStatus is status for a user who ran setup alone; nil when the

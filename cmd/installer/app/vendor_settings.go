@@ -17,12 +17,11 @@ import (
 // maxAdminSettingsFile bounds --admin-settings=@FILE.
 const maxAdminSettingsFile = 1 << 20
 
-// settings reads the vendor flags and their dependencies (SPEC.md §4 step
-// 8). Warnings (unknown admin-settings keys, proxy passwords, Docker's
-// single-quoted form) travel in Settings.Warnings for the run to log.
-func settings(in inputs) (install.Settings, error) {
+// readSettings reads the vendor flags (SPEC.md §4 step 8) with their
+// managed preferences; install.Options.Validate checks them.
+func readSettings(in inputs) install.Settings {
 	_, license, _ := in.tri("accept-license")
-	s := install.Settings{
+	return install.Settings{
 		AcceptLicense:            license,
 		AllowedOrgs:              in.list("allowed-org"),
 		AdminSettings:            in.str("admin-settings"),
@@ -33,15 +32,14 @@ func settings(in inputs) (install.Settings, error) {
 		OverrideProxyPAC:         in.str("override-proxy-pac"),
 		OverrideProxyEmbeddedPAC: in.str("override-proxy-embedded-pac"),
 	}
-	for _, org := range s.AllowedOrgs {
-		if err := checkOrg(org); err != nil {
-			return s, install.Errorf(install.KindUsage, "%s", err.Error()+sourceNote(in, "allowed-org"))
-		}
-	}
+}
+
+// checkSettings reads --admin-settings=@FILE and checks the admin
+// settings' structure, after Validate. Warnings (unknown admin-settings
+// keys, proxy passwords, Docker's single-quoted form) travel in
+// Settings.Warnings for the run to log.
+func checkSettings(in inputs, s install.Settings) (install.Settings, error) {
 	if s.AdminSettings != "" {
-		if len(s.AllowedOrgs) == 0 {
-			return s, install.Errorf(install.KindUsage, "--admin-settings needs --allowed-org: Docker applies admin settings only to users signed in to an allowed organization")
-		}
 		text, err := adminSettingsText(in)
 		if err != nil {
 			return s, err
@@ -52,16 +50,6 @@ func settings(in inputs) (install.Settings, error) {
 		}
 		s.AdminSettings = checked.JSON
 		s.Warnings = append(s.Warnings, checked.Warnings...)
-	}
-	switch s.ProxyHTTPMode {
-	case "", "system", "manual":
-	default:
-		return s, install.Errorf(install.KindUsage, "--proxy-http-mode %q: must be system or manual", s.ProxyHTTPMode)
-	}
-	for _, f := range []string{"override-proxy-http", "override-proxy-https", "override-proxy-exclude", "override-proxy-pac", "override-proxy-embedded-pac"} {
-		if in.str(f) != "" && s.ProxyHTTPMode != "manual" {
-			return s, install.Errorf(install.KindUsage, "--%s needs --proxy-http-mode=manual", f)
-		}
 	}
 	for _, f := range []string{"override-proxy-http", "override-proxy-https", "override-proxy-pac"} {
 		if adminsettings.HasPassword(in.str(f)) {
@@ -79,30 +67,6 @@ func sourceNote(in inputs, flag string) string {
 		return ""
 	}
 	return " (from " + src + ")"
-}
-
-// checkOrg applies Docker's rule for organization names: lowercase
-// letters, digits, - and _ (its sign-in enforcement silently fails
-// otherwise); an uppercase name gets its lowercase form suggested.
-func checkOrg(org string) error {
-	valid := func(s string) bool {
-		if s == "" {
-			return false
-		}
-		for _, r := range s {
-			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-				return false
-			}
-		}
-		return true
-	}
-	switch low := strings.ToLower(org); {
-	case valid(org):
-		return nil
-	case valid(low):
-		return fmt.Errorf("--allowed-org %q: Docker organization names are lowercase; use --allowed-org=%s", org, low)
-	}
-	return fmt.Errorf("--allowed-org %q: not an organization name: Docker's are lowercase letters, digits, - and _", org)
 }
 
 // adminSettingsText is the admin settings as given, with @FILE (from the
