@@ -81,6 +81,7 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 		name string
 		plan func() error
 	}{
+		{"home-ownership", p.planHomeOwnership},
 		{"old-helper", p.planRemoveOldHelper},
 		{"links", func() error { return p.planLinks(u) }},
 		{"path", func() error { return p.planPath(u) }},

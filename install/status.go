@@ -43,7 +43,7 @@ func (r *StatusReport) Healthy() bool {
 }
 
 // statusSteps are the components status reports, in install order.
-var statusSteps = []string{"old-helper", "links", "path", "socket", "hosts", "helper", "settings", "profile"}
+var statusSteps = []string{"home-ownership", "old-helper", "links", "path", "socket", "hosts", "helper", "settings", "profile"}
 
 // OptionsFromProfile is the wanted state a profile records.
 func OptionsFromProfile(p *Profile, d product.Descriptor) Options {
@@ -86,6 +86,7 @@ func Status(env *Env, d product.Descriptor) (*StatusReport, error) {
 	}
 	rep.Notes = res.Notes
 	rep.Components = components(statusSteps, res.Ops)
+	rep.firstFew("home-ownership", 5)
 	rep.launchdRefusals(env, prof)
 	return rep, nil
 }
@@ -131,6 +132,17 @@ func components(steps []string, ops []Op) []Component {
 		out = append(out, c)
 	}
 	return out
+}
+
+// firstFew keeps the first n drift lines of a component (home ownership
+// may find thousands of entries) and says how many more there are.
+func (r *StatusReport) firstFew(name string, n int) {
+	for i := range r.Components {
+		if c := &r.Components[i]; c.Name == name && len(c.Drift) > n {
+			more := len(c.Drift) - n
+			c.Drift = append(c.Drift[:n:n], fmt.Sprintf("and %d more", more))
+		}
+	}
 }
 
 // MarkDrift records that a component found healthy on disk is not healthy

@@ -15,7 +15,7 @@ import (
 
 // stepIDs are the steps each command reports, in order.
 var stepIDs = map[string][]string{
-	"install":   {"old-helper", "links", "path", "socket", "hosts", "settings", "profile"},
+	"install":   {"home-ownership", "old-helper", "links", "path", "socket", "hosts", "settings", "profile"},
 	"uninstall": {"profile", "settings", "hosts", "socket", "path", "links"},
 }
 
