@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"time"
 )
 
 // call runs one extended command and returns the body of a zero status.
@@ -62,4 +64,32 @@ func (c Client) SetPolicy(ctx context.Context, data []byte) error {
 func (c Client) Uninstall(ctx context.Context) error {
 	_, err := c.call(ctx, Request{Command: CmdUninstall})
 	return err
+}
+
+// Hello exchanges only the VMN3T hello: what every helper answers,
+// Docker's own included (it knows none of our commands). It returns the
+// server's hello.
+func (c Client) Hello(ctx context.Context) (Hello, error) {
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	nc, err := dialVmnetd(ctx, c.Socket, deadline)
+	if err != nil {
+		return Hello{}, fmt.Errorf("failed to connect to %s: is vmnetd running?: %w", c.Socket, err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(deadline)
+	if _, err := nc.Write(MarshalHello(Hello{Version: ProtocolVersion, Commit: clientCommit})); err != nil {
+		return Hello{}, closedHint(fmt.Errorf("sending hello to vmnetd: %w", err))
+	}
+	var h [HelloSize]byte
+	if _, err := io.ReadFull(nc, h[:]); err != nil {
+		return Hello{}, closedHint(fmt.Errorf("vmnetd handshake: %w", err))
+	}
+	return ParseHello(h[:])
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 
 	"io/fs"
 	"path"
@@ -19,7 +20,7 @@ func (p *planner) planHelper() error {
 		return nil
 	}
 	d := p.opts.Product
-	bin, src, err := p.helperSource()
+	bin, src, appsOwn, err := p.helperSource()
 	if err != nil {
 		return err
 	}
@@ -60,20 +61,22 @@ func (p *planner) planHelper() error {
 		return err
 	}
 	binChanged := len(p.ops) > n
-	plist, err := encodePlist(launchDaemon{
-		Label:                       d.HelperLabel,
-		ProgramArguments:            helperArgs(d),
-		RunAtLoad:                   true,
-		KeepAlive:                   &keepAlive{SuccessfulExit: false},
-		AssociatedBundleIdentifiers: p.bundleIDs(),
-		StandardOutPath:             d.HelperLogPath(),
-		StandardErrorPath:           d.HelperLogPath(),
-	})
+	ld := p.helperDaemon(appsOwn)
+	plist, err := encodePlist(ld)
 	if err != nil {
 		return err
 	}
+	detail := "vmnetd LaunchDaemon"
+	if appsOwn {
+		detail = "the app's own helper's LaunchDaemon"
+	}
+	if st, err := observeFile(p.env.FS, d.HelperPlist()); err == nil && st.exists {
+		if was := plistVersion(st.data); was != ld.Version {
+			detail += fmt.Sprintf(" (Version %s, the app wants %s)", orNone(was), orNone(ld.Version))
+		}
+	}
 	n, later := len(p.ops), len(p.later)
-	if err := p.putFile(step, d.HelperPlist(), d.HelperLabel, "", plist, 0o644, rootWheel, "vmnetd LaunchDaemon"); err != nil {
+	if err := p.putFile(step, d.HelperPlist(), d.HelperLabel, "", plist, 0o644, rootWheel, detail); err != nil {
 		return err
 	}
 	if len(p.ops) > n || len(p.later) > later {
@@ -104,8 +107,31 @@ func (p *planner) helperStale(binChanged bool) string {
 	return ""
 }
 
-// helperSource finds the vmnetd to install (SPEC.md §4 step 7).
-func (p *planner) helperSource() ([]byte, string, error) {
+// orNone names an empty value.
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// helperSource finds the vmnetd to install (docs/contract.md §4 step 8):
+// --helper-binary, else the app's own helper when its version still
+// ships one (appsOwn: it gets the app's job shape), else ours beside the
+// installer. An app of 4.89 or later has no helper of its own: ours is
+// installed even if its bundle holds a file of that name.
+func (p *planner) helperSource() (bin []byte, src string, appsOwn bool, err error) {
+	bin, src, err = p.helperFile()
+	return bin, src, err == nil && src == p.appHelperPath(), err
+}
+
+// appHelperPath is where the app bundle keeps its own helper.
+func (p *planner) appHelperPath() string {
+	d := p.opts.Product
+	return d.AppBundle + "/Contents/Library/LaunchServices/" + d.HelperLabel
+}
+
+func (p *planner) helperFile() ([]byte, string, error) {
 	d := p.opts.Product
 	read := p.env.ReadHostFile
 	if f := p.opts.HelperBinary; f != "" {
@@ -126,8 +152,12 @@ func (p *planner) helperSource() ([]byte, string, error) {
 		}
 		return []byte("the helper with sha256 " + want), "--helper-binary (sha256 " + want + ", as install recorded)", nil
 	}
-	inApp := d.AppBundle + "/Contents/Library/LaunchServices/" + d.HelperLabel
+	inApp := p.appHelperPath()
+	own := d.HasOwnHelper(p.appInfo().Version())
 	b, err := p.env.FS.ReadFile(inApp)
+	if err == nil && !own {
+		err = fs.ErrNotExist // 4.89+: not a helper to run
+	}
 	if err == nil {
 		// Root will run it: it must come from a place only root controls.
 		if err := checkTrusted(p.env, inApp); err != nil {
@@ -142,6 +172,9 @@ func (p *planner) helperSource() ([]byte, string, error) {
 		if b, err := read(f); err == nil {
 			return b, f, nil
 		}
+	}
+	if !own {
+		return nil, "", Errorf(KindNoProduct, "no vmnetd to install: the app (version %s) has no helper of its own and none is beside the installer (%s); pass --helper-binary PATH", p.appInfo().Version(), p.env.FallbackHelper)
 	}
 	return nil, "", Errorf(KindNoProduct, "no vmnetd to install: not in %s, not beside the installer (%s); pass --helper-binary PATH", inApp, p.env.FallbackHelper)
 }

@@ -85,6 +85,7 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 		name, step string
 		plan       func() error
 	}{
+		{StepHomeOwnership, StepHomeOwnership, p.planHomeOwnership},
 		{StepOldHelper, StepOldHelper, p.planRemoveOldHelper},
 		{StepLinks, StepLinks, func() error { return p.planLinks(u) }},
 		{StepPath, StepPath, func() error { return p.planPath(u) }},

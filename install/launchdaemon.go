@@ -3,21 +3,101 @@ package install
 import (
 	"errors"
 
+	"howett.net/plist"
+
 	"github.com/macfleet/installer/install/appinfo"
 	"github.com/macfleet/installer/install/product"
+	"github.com/macfleet/installer/install/rootfs"
 )
 
 // launchDaemon is a LaunchDaemon plist; encoded with howett.net/plist.
 type launchDaemon struct {
-	Label            string     `plist:"Label"`
+	Label string `plist:"Label"`
+	// Program is set for the app's own helper only (its shape: docs/contract.md §4 step 8).
+	Program          string     `plist:"Program,omitempty"`
 	ProgramArguments []string   `plist:"ProgramArguments"`
 	RunAtLoad        bool       `plist:"RunAtLoad"`
 	KeepAlive        *keepAlive `plist:"KeepAlive,omitempty"`
+	// Sockets is the listening socket launchd makes for the app's own
+	// helper, which takes it from launchd (ours makes its own).
+	Sockets *jobSockets `plist:"Sockets,omitempty"`
 	// AssociatedBundleIdentifiers names the app in System Settings >
 	// Login Items (Background Task Management, macOS 13+).
 	AssociatedBundleIdentifiers []string `plist:"AssociatedBundleIdentifiers,omitempty"`
 	StandardOutPath             string   `plist:"StandardOutPath,omitempty"`
 	StandardErrorPath           string   `plist:"StandardErrorPath,omitempty"`
+	// Version is the app's VmnetdVersion: the app compares the two at
+	// launch and asks to reinstall its helper when they differ.
+	Version string `plist:"Version,omitempty"`
+}
+
+// jobSockets is a LaunchDaemon's Sockets dictionary with one socket.
+type jobSockets struct {
+	Listener jobSocket `plist:"Listener"`
+}
+
+// jobSocket is a Unix socket launchd creates for the job; 438 is 0666
+// (the app's helper checks its peers itself).
+type jobSocket struct {
+	SockPathName string `plist:"SockPathName"`
+	SockPathMode int    `plist:"SockPathMode"`
+}
+
+// helperDaemon is the helper's LaunchDaemon: the app's own helper gets
+// the app's shape (Program, no arguments of ours, its socket from
+// launchd), ours its arguments and KeepAlive; both carry the app's
+// VmnetdVersion when it has one (docs/contract.md §4 step 8).
+func (p *planner) helperDaemon(appsOwn bool) launchDaemon {
+	d := p.opts.Product
+	ld := launchDaemon{
+		Label:                       d.HelperLabel,
+		RunAtLoad:                   true,
+		AssociatedBundleIdentifiers: p.bundleIDs(),
+		StandardOutPath:             d.HelperLogPath(),
+		StandardErrorPath:           d.HelperLogPath(),
+		Version:                     p.appInfo().VmnetdVersion,
+	}
+	if appsOwn {
+		ld.Program = d.HelperBinary()
+		ld.ProgramArguments = []string{d.HelperBinary()}
+		ld.Sockets = &jobSockets{Listener: jobSocket{SockPathName: d.HelperSocket, SockPathMode: 0o666}}
+		return ld
+	}
+	ld.ProgramArguments = helperArgs(d)
+	ld.KeepAlive = &keepAlive{SuccessfulExit: false}
+	return ld
+}
+
+// AppsOwnHelper reports whether the helper plist installed in fsys is the
+// app's own helper's shape (a Sockets listener from launchd), not ours:
+// our commands (policy, version, uninstall) are then not served.
+func AppsOwnHelper(fsys rootfs.FS, d product.Descriptor) bool {
+	fi, err := fsys.Lstat(d.HelperPlist())
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > 1<<20 {
+		return false
+	}
+	b, err := fsys.ReadFile(d.HelperPlist())
+	if err != nil {
+		return false
+	}
+	var ld struct {
+		Sockets map[string]any `plist:"Sockets"`
+	}
+	if _, err := plist.Unmarshal(b, &ld); err != nil {
+		return false
+	}
+	return len(ld.Sockets) > 0
+}
+
+// plistVersion is the Version key of a LaunchDaemon plist's bytes, "".
+func plistVersion(b []byte) string {
+	var ld struct {
+		Version string `plist:"Version"`
+	}
+	if _, err := plist.Unmarshal(b, &ld); err != nil {
+		return ""
+	}
+	return ld.Version
 }
 
 // keepAlive restarts a job only when it did not exit 0: a helper that

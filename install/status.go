@@ -83,6 +83,7 @@ func Status(env *Env, d product.Descriptor) (*StatusReport, error) {
 	}
 	rep.Notes = res.Notes
 	rep.Components = components(CommandStatus, res.Ops)
+	rep.firstFew(StepHomeOwnership, 5)
 	rep.launchdRefusals(env, prof)
 	return rep, nil
 }
@@ -127,6 +128,17 @@ func components(command string, ops []Op) []Component {
 		out = append(out, c)
 	}
 	return out
+}
+
+// firstFew keeps the first n drift lines of a component (home ownership
+// may find thousands of entries) and says how many more there are.
+func (r *StatusReport) firstFew(name string, n int) {
+	for i := range r.Components {
+		if c := &r.Components[i]; c.Name == name && len(c.Drift) > n {
+			more := len(c.Drift) - n
+			c.Drift = append(c.Drift[:n:n], fmt.Sprintf("and %d more", more))
+		}
+	}
 }
 
 // MarkDrift records that a component found healthy on disk is not healthy

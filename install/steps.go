@@ -39,7 +39,7 @@ type Step struct {
 // uninstall, which are derived from it), in install order.
 var installSteps = []Step{
 	{ID: StepPreflight},
-	// {ID: StepHomeOwnership, Reported: true}, — slot reserved: step 2 of docs/contract.md §4
+	{ID: StepHomeOwnership, Reported: true},
 	{ID: StepOldHelper, Reported: true},
 	{ID: StepLinks, Reported: true, Undone: true},
 	{ID: StepPath, Reported: true, Undone: true},

@@ -7,16 +7,17 @@ import (
 
 func TestStepsOf(t *testing.T) {
 	install := StepsOf(CommandInstall)
-	want := []string{StepOldHelper, StepLinks, StepPath, StepSocket, StepHosts, StepHelper, StepNewsyslog, StepSettings, StepProfile}
+	want := []string{StepHomeOwnership, StepOldHelper, StepLinks, StepPath, StepSocket, StepHosts, StepHelper, StepNewsyslog, StepSettings, StepProfile}
 	if !slices.Equal(install, want) {
 		t.Errorf("install steps %q, want %q", install, want)
 	}
 	if got := StepsOf(CommandStatus); !slices.Equal(got, install) {
 		t.Errorf("status steps %q, want install's %q", got, install)
 	}
-	// Uninstall undoes in reverse; the old helper leaves nothing to undo.
+	// Uninstall undoes in reverse; home ownership is never undone and the
+	// old helper leaves nothing to undo.
 	un := StepsOf(CommandUninstall)
-	rev := slices.Clone(want[1:])
+	rev := slices.Clone(want[2:])
 	slices.Reverse(rev)
 	if !slices.Equal(un, rev) {
 		t.Errorf("uninstall steps %q, want %q", un, rev)
@@ -47,7 +48,7 @@ func TestGroupByStepDropsNothing(t *testing.T) {
 	if !slices.Equal(ids, want) || n != len(ops) {
 		t.Fatalf("groups %q with %d ops, want %q with %d", ids, n, want, len(ops))
 	}
-	if l := groups[1]; l.ID != StepLinks || len(l.Ops) != 2 || l.Ops[0].Path != "/a" || l.Ops[1].Path != "/b" {
+	if l := groups[slices.Index(ids, StepLinks)]; l.ID != StepLinks || len(l.Ops) != 2 || l.Ops[0].Path != "/a" || l.Ops[1].Path != "/b" {
 		t.Errorf("links group %+v", l)
 	}
 }

@@ -98,7 +98,7 @@ func MobileConfigWith(domain, displayName, org string, settings map[string]any, 
 		return nil, fmt.Errorf("mobileconfig: %w", err)
 	}
 	seed := []string{domain, displayName, org, string(canon)}
-	if len(extras.DockerConfig) > 0 || len(extras.Labels) > 0 {
+	if len(extras.DockerConfig) > 0 || len(extras.Labels) > 0 || extras.Team != "" {
 		seed = append(seed, string(extra)) // without extras, today's UUIDs
 	}
 	payload := map[string]any{

@@ -27,6 +27,12 @@ type Extras struct {
 	// LabelComment is each rule's Comment, for the person reading the
 	// profile in System Settings.
 	LabelComment string
+	// Team is the vendor's Apple signing team: one TeamIdentifier rule
+	// manages every background item the vendor signs (the app's own
+	// helpers); none when empty.
+	Team string
+	// TeamComment is that rule's Comment.
+	TeamComment string
 }
 
 // dockerConfigKeys maps our managed-preferences keys to the keys of
@@ -78,8 +84,8 @@ func extraPayloads(domain string, e Extras, seed []string) ([]map[string]any, er
 		}
 		out = append(out, p)
 	}
-	if len(e.Labels) > 0 {
-		rules := make([]map[string]any, 0, len(e.Labels))
+	if len(e.Labels) > 0 || e.Team != "" {
+		rules := make([]map[string]any, 0, len(e.Labels)+1)
 		for _, l := range e.Labels {
 			if l == "" {
 				return nil, errors.New("mobileconfig: an empty launchd label for com.apple.servicemanagement")
@@ -87,6 +93,13 @@ func extraPayloads(domain string, e Extras, seed []string) ([]map[string]any, er
 			r := map[string]any{"RuleType": "Label", "RuleValue": l}
 			if e.LabelComment != "" {
 				r["Comment"] = e.LabelComment
+			}
+			rules = append(rules, r)
+		}
+		if e.Team != "" {
+			r := map[string]any{"RuleType": "TeamIdentifier", "RuleValue": e.Team}
+			if e.TeamComment != "" {
+				r["Comment"] = e.TeamComment
 			}
 			rules = append(rules, r)
 		}

@@ -16,6 +16,8 @@ step "a Mac-like root in $root, with Docker.app and user alice (uid 501)"
 "$BIN/mkroot" -no-usr-local-bin "$root" alice:501
 printf '127.0.0.1\tmyhost\n10.0.0.1\tlocalhost\t# stale VPN entry\n' > "$root/private/etc/hosts"
 cat "$root/etc/hosts"
+plistval() { sed -n "/<key>$1<\/key>/{n;s/.*<string>\(.*\)<\/string>.*/\1/p;}" "$root/Applications/Docker.app/Contents/Info.plist"; }
+echo "Docker.app $(plistval CFBundleShortVersionString), its helper's version (VmnetdVersion) $(plistval VmnetdVersion)"
 tree > "$root.before"
 
 step "installer plan --user=alice --kubernetes  (what root would do; changes nothing)"

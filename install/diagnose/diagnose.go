@@ -308,7 +308,12 @@ func (c *collector) status(ctx context.Context) ([]byte, bool, error) {
 		// Live, the helper must also answer (as `installer status` checks).
 		hc := c.cfg.Helper
 		hc.Timeout = HelperTimeout
-		if _, err := hc.Version(ctx); err != nil {
+		if install.AppsOwnHelper(c.env.FS, c.cfg.Product) {
+			// The app's own helper knows only the VMN3T hello.
+			if _, err := hc.Hello(ctx); err != nil {
+				rep.MarkDrift("helper", "the app's helper does not answer: "+strings.Join(strings.Fields(err.Error()), " "))
+			}
+		} else if _, err := hc.Version(ctx); err != nil {
 			rep.MarkDrift("helper", "vmnetd does not answer: "+strings.Join(strings.Fields(err.Error()), " "))
 		}
 	}

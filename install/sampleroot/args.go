@@ -12,7 +12,7 @@ import (
 
 // Usage is the command line of mkroot, shared by cmd/mkroot and the
 // stories' mkroot command.
-const Usage = "usage: mkroot [-product NAME] [-no-app] [-hosts FILE] [-as-built] [-dragged-app] [-brew] [-no-usr-local] [-plain] DIR [NAME:UID[:GID] ...]"
+const Usage = "usage: mkroot [-product NAME] [-no-app] [-hosts FILE] [-as-built] [-dragged-app] [-brew] [-no-usr-local] [-plain] [-app-version V|none] [-vmnetd-version V|none] DIR [NAME:UID[:GID] ...]"
 
 // Args is a parsed mkroot command line.
 type Args struct {
@@ -36,6 +36,8 @@ func ParseArgs(args []string) (Args, error) {
 	fl.BoolVar(&a.BrewUsrLocal, "brew", false, "/usr/local/bin belongs to the first user, as Homebrew on Intel leaves it")
 	fl.BoolVar(&a.NoUsrLocal, "no-usr-local", false, "no /usr/local at all, as on Apple silicon")
 	fl.BoolVar(&a.NoUsrLocal, "no-usr-local-bin", false, "the same as -no-usr-local")
+	fl.StringVar(&a.AppVersion, "app-version", DefaultAppVersion, "the app's CFBundleShortVersionString (none: left out, an unknown version)")
+	fl.StringVar(&a.VmnetdVersion, "vmnetd-version", "", "the app's VmnetdVersion (default "+DefaultVmnetdVersion+" up to the last version with its own helper, else none)")
 	fl.BoolVar(&a.Plain, "plain", false, "every path root:root 0755 (not a Mac's layout)")
 	if err := fl.Parse(args); err != nil {
 		return a, fmt.Errorf("%w; %s", err, Usage)

@@ -23,6 +23,7 @@ import (
 
 	"howett.net/plist"
 
+	"github.com/macfleet/installer/install/appinfo"
 	"github.com/macfleet/installer/install/product"
 )
 
@@ -58,6 +59,14 @@ type Options struct {
 	Hosts string
 	// NoApp leaves the app bundle out.
 	NoApp bool
+	// AppVersion is the app's CFBundleShortVersionString: "" is
+	// DefaultAppVersion, "none" leaves it out (an unknown version).
+	AppVersion string
+	// VmnetdVersion is the helper version the app's Info.plist names: ""
+	// is DefaultVmnetdVersion for an app that ships its own helper (up to
+	// the product's LastOwnHelper) and none for a later one; "none"
+	// leaves it out.
+	VmnetdVersion string
 
 	// AsBuilt gives / root:wheel 0755 and /private/var/run root:daemon
 	// 0755 instead of the booted Mac's / root:admin 1775 and
@@ -159,7 +168,7 @@ func Layout(o Options) []Entry {
 		for p := bin; p != "Applications"; p = filepath.ToSlash(filepath.Dir(p)) {
 			dir(p, 0o755, appUID, appGID)
 		}
-		file(app+"/Contents/Info.plist", infoPlist(o.Product), 0o644, appUID, appGID)
+		file(app+"/Contents/Info.plist", infoPlist(o), 0o644, appUID, appGID)
 		for _, t := range Tools {
 			file(bin+"/"+t, []byte("#!/bin/sh\necho \""+t+" (sample) $*\"\n"), 0o755, appUID, appGID)
 		}
@@ -250,12 +259,47 @@ func Build(dir string, o Options) error {
 // BundleID is the sample app's CFBundleIdentifier.
 func BundleID(d product.Descriptor) string { return "com." + d.Name + "." + d.Name }
 
-func infoPlist(d product.Descriptor) []byte {
-	data, _ := plist.MarshalIndent(map[string]any{
+// DefaultAppVersion and DefaultVmnetdVersion are the sample app's
+// versions: a current Docker Desktop that still ships its own helper.
+const (
+	DefaultAppVersion    = "4.37.2"
+	DefaultVmnetdVersion = "59"
+)
+
+// Versions are the app version and VmnetdVersion the sample Info.plist
+// carries for o ("" for a key left out).
+func (o Options) Versions() (app, vmnetd string) {
+	app, vmnetd = o.AppVersion, o.VmnetdVersion
+	if app == "" {
+		app = DefaultAppVersion
+	}
+	if app == "none" {
+		app = ""
+	}
+	if vmnetd == "" && o.Product.HasOwnHelper(appinfo.ParseVersion(app)) {
+		vmnetd = DefaultVmnetdVersion
+	}
+	if vmnetd == "none" {
+		vmnetd = ""
+	}
+	return app, vmnetd
+}
+
+func infoPlist(o Options) []byte {
+	d := o.Product
+	info := map[string]any{
 		"CFBundleIdentifier": BundleID(d),
 		"CFBundleName":       d.Name,
-		"CFBundleVersion":    "4.37.0",
-	}, plist.XMLFormat, "\t")
+		"CFBundleVersion":    "178610",
+	}
+	app, vmnetd := o.Versions()
+	if app != "" {
+		info["CFBundleShortVersionString"] = app
+	}
+	if vmnetd != "" {
+		info["VmnetdVersion"] = vmnetd
+	}
+	data, _ := plist.MarshalIndent(info, plist.XMLFormat, "\t")
 	return data
 }
 

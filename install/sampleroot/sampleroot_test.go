@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/macfleet/installer/install/appinfo"
 	"github.com/macfleet/installer/install/product"
 )
 
@@ -142,6 +143,29 @@ func TestParseArgs(t *testing.T) {
 	for _, bad := range [][]string{{}, {"/r", "alice"}, {"/r", "alice:x"}, {"-nope", "/r"}, {"-product", "nope", "/r"}} {
 		if _, err := ParseArgs(bad); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// The sample app carries a version and, while it still ships its own
+// helper, a VmnetdVersion; mkroot -app-version picks another.
+func TestSampleAppVersions(t *testing.T) {
+	for _, c := range []struct {
+		args        []string
+		app, vmnetd string
+	}{
+		{[]string{"d"}, DefaultAppVersion, DefaultVmnetdVersion},
+		{[]string{"-app-version", "4.90", "d"}, "4.90", ""},
+		{[]string{"-app-version", "4.30.1", "-vmnetd-version", "61", "d"}, "4.30.1", "61"},
+		{[]string{"-app-version", "none", "-vmnetd-version", "none", "d"}, "", ""},
+	} {
+		a, err := ParseArgs(c.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info := appinfo.Parse(infoPlist(a.Options))
+		if info.VersionText != c.app || info.VmnetdVersion != c.vmnetd || info.ID != "com.docker.docker" {
+			t.Errorf("mkroot %q: Info.plist %+v, want version %q, VmnetdVersion %q", c.args, info, c.app, c.vmnetd)
 		}
 	}
 }

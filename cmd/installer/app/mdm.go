@@ -177,6 +177,8 @@ func runMDMProfile(c *cli.Context, deps Deps) error {
 	extras := mdm.Extras{
 		Labels:       []string{d.HelperLabel, d.BootTaskLabel},
 		LabelComment: d.Name + " installer: the port helper and the socket link's boot task",
+		Team:         d.VendorTeam,
+		TeamComment:  d.Name + " app: its own background items (signed by the vendor)",
 	}
 	if d.Name == "docker" {
 		extras.DockerConfig = mdm.DockerConfig(settings)

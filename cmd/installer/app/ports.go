@@ -160,6 +160,9 @@ func runPolicy(c *cli.Context, deps Deps, file string) error {
 	if err != nil {
 		return err
 	}
+	if err := needOurHelper(c, deps); err != nil {
+		return err
+	}
 	if file == "" {
 		data, err := cl.Policy(c.Context)
 		if errors.Is(err, helper.ErrNoPolicy) {
@@ -179,5 +182,31 @@ func runPolicy(c *cli.Context, deps Deps, file string) error {
 		return install.Errorf(install.KindFailed, "policy set %s: %w", file, err)
 	}
 	fmt.Fprintf(deps.Stdout, "policy stored\n")
+	return nil
+}
+
+// needOurHelper refuses policy get|set when the helper installed is the
+// app's own (docs/contract.md §4 step 8): it keeps no policy cache and
+// knows none of our commands.
+func needOurHelper(c *cli.Context, deps Deps) error {
+	if str(c, "socket") != "" {
+		return nil // a helper named by its socket: asked as it is
+	}
+	d, err := loadProduct(c)
+	if err != nil {
+		return err
+	}
+	dir, err := rootDir(c)
+	if err != nil {
+		return err
+	}
+	fsys, err := deps.OpenRoot(dir)
+	if err != nil {
+		return nil // the request itself will say what is wrong
+	}
+	if install.AppsOwnHelper(fsys, d) {
+		return install.Errorf(install.KindFailed, "policy %s needs the installer's own helper, but %s runs the app's own helper %s, which keeps no policy; install ours with --privileged-ports --helper-binary PATH",
+			c.Command.Name, d.HelperPlist(), d.HelperLabel)
+	}
 	return nil
 }

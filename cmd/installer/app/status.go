@@ -57,7 +57,12 @@ func runStatus(c *cli.Context, deps Deps) error {
 		cl, err := helperClient(c)
 		if err == nil {
 			cl.Timeout = 2 * time.Second
-			if _, verr := cl.Version(c.Context); verr != nil {
+			if install.AppsOwnHelper(s.env.FS, d) {
+				// The app's own helper knows only the VMN3T hello.
+				if _, herr := cl.Hello(c.Context); herr != nil {
+					rep.MarkDrift("helper", "the app's helper does not answer: "+oneLine(herr.Error()))
+				}
+			} else if _, verr := cl.Version(c.Context); verr != nil {
 				rep.MarkDrift("helper", "vmnetd does not answer: "+oneLine(verr.Error()))
 			}
 		}
