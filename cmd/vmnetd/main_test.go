@@ -174,7 +174,7 @@ func TestUnsafeProfileExit9(t *testing.T) {
 	os.Chmod(r.profile, 0o666)
 	var stderr bytes.Buffer
 	code := Main(context.Background(), []string{"vmnetd", "--root", r.root}, &bytes.Buffer{}, &stderr)
-	if code != 9 || !strings.Contains(stderr.String(), "world-writable") {
+	if code != 9 || !strings.Contains(stderr.String(), "writable by everyone") {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	os.Chmod(r.profile, 0o644)
