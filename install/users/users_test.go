@@ -31,7 +31,7 @@ func TestCheckName(t *testing.T) {
 		{"+nis", `name starts with '+'`},
 		{"tab\there", `name contains a control character`},
 		{strings.Repeat("a", 256), `name is 256 bytes long, longer than 255`},
-		{strings.Repeat("é", 127) + "a", ""},                                 // 255 bytes
+		{strings.Repeat("é", 127) + "a", ""},                                  // 255 bytes
 		{strings.Repeat("é", 128), `name is 256 bytes long, longer than 255`}, // bytes, not runes
 	}
 	for _, tt := range tests {
