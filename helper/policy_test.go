@@ -169,7 +169,7 @@ func TestPolicyDirMustBeRootOnly(t *testing.T) {
 	r := newPolicyRig(t, false)
 	os.Chmod(r.dir, 0o777)
 	err := r.ts.client().SetPolicy(context.Background(), []byte(`{"v":1}`))
-	if err == nil || !strings.Contains(err.Error(), "world-writable") {
+	if err == nil || !strings.Contains(err.Error(), "writable by everyone") {
 		t.Fatalf("policy written into a world-writable dir: %v", err)
 	}
 }

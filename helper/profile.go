@@ -1,83 +1,84 @@
+// This code runs as root inside vmnetd: the profile decides whom the
+// daemon serves and which key may sign its policies.
+
 package helper
 
 import (
-	"crypto/ed25519"
-	"encoding/base64"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"syscall"
 
-	"howett.net/plist"
+	"github.com/macfleet/installer/install/profile"
 )
 
-// Profile is the part of the installer's single-user profile (SPEC.md §6)
-// that vmnetd needs: whom to serve, and which key may sign policies.
-type Profile struct {
-	User      string `plist:"User"`
-	UID       int64  `plist:"UID"`
-	Product   string `plist:"Product"`
-	Home      string `plist:"Home"`
-	PolicyKey string `plist:"PolicyKey"` // base64 ed25519 public key, optional
-}
-
-// maxProfileSize bounds what root reads; a real profile is a few KB.
-const maxProfileSize = 4 << 20
+// Profile is the installer's single-user profile (package profile, the
+// same schema and decoder the installer uses); vmnetd needs its User, UID,
+// Product and PolicyKey.
+type Profile = profile.Profile
 
 // LoadProfile reads the profile at path. Because it decides who may use a
 // root daemon, the file must be root-owned, not writable by others and not
-// a link, in a directory only root can change.
+// a link, in a directory only root can change; it is then read as the
+// installer reads it (XML only, at most profile.MaxSize bytes).
 func LoadProfile(path string) (Profile, error) {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
 	if err := checkTrustedFile(path); err != nil {
 		return Profile{}, fmt.Errorf("profile: %w", err)
 	}
-	f, err := os.Open(path)
+	p, _, err := profile.Read(hostFS{}, path)
 	if err != nil {
-		return Profile{}, fmt.Errorf("profile: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxProfileSize+1))
-	if err != nil {
-		return Profile{}, fmt.Errorf("profile %s: %w", path, err)
-	}
-	if len(data) > maxProfileSize {
-		return Profile{}, fmt.Errorf("profile %s is larger than %d bytes", path, maxProfileSize)
-	}
-	p, err := ParseProfile(data)
-	if err != nil {
-		return Profile{}, fmt.Errorf("profile %s: %w", path, err)
-	}
-	return p, nil
-}
-
-// ParseProfile decodes and validates profile bytes (XML or binary plist).
-func ParseProfile(data []byte) (Profile, error) {
-	var p Profile
-	if _, err := plist.Unmarshal(data, &p); err != nil {
-		return Profile{}, fmt.Errorf("not a valid plist: %w", err)
-	}
-	if p.User == "" {
-		return Profile{}, fmt.Errorf("key User is missing")
-	}
-	if p.UID <= 0 || p.UID > 1<<31-1 {
-		return Profile{}, fmt.Errorf("key UID must be a non-root uid, got %d", p.UID)
-	}
-	if _, err := p.PublicKey(); err != nil {
 		return Profile{}, err
 	}
-	return p, nil
+	if p == nil {
+		return Profile{}, fmt.Errorf("profile %s: %w", path, fs.ErrNotExist)
+	}
+	if err := checkServable(p); err != nil {
+		return Profile{}, fmt.Errorf("profile %s: %w", path, err)
+	}
+	return *p, nil
 }
 
-// PublicKey decodes PolicyKey; nil when none was pinned at install.
-func (p Profile) PublicKey() (ed25519.PublicKey, error) {
-	if p.PolicyKey == "" {
-		return nil, nil
-	}
-	k, err := base64.StdEncoding.DecodeString(p.PolicyKey)
+// ParseProfile decodes profile bytes as the installer does and checks
+// what vmnetd needs of them.
+func ParseProfile(data []byte) (Profile, error) {
+	p, err := profile.Decode(data)
 	if err != nil {
-		return nil, fmt.Errorf("key PolicyKey is not base64: %w", err)
+		return Profile{}, fmt.Errorf("not a valid profile: %w", err)
 	}
-	if len(k) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("key PolicyKey is %d bytes, want an ed25519 public key of %d", len(k), ed25519.PublicKeySize)
+	if err := checkServable(p); err != nil {
+		return Profile{}, err
 	}
-	return ed25519.PublicKey(k), nil
+	return *p, nil
+}
+
+// checkServable checks what vmnetd needs beyond a valid profile: a user
+// who is not root, and a policy key that decodes when one is pinned.
+func checkServable(p *Profile) error {
+	if p.UID <= 0 || p.UID > 1<<31-1 {
+		return fmt.Errorf("key UID must be a non-root uid, got %d", p.UID)
+	}
+	if _, err := p.PublicKey(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// hostFS reads the host's files for profile.Read: never through a link in
+// the last component, and never more than profile.MaxSize+1 bytes.
+type hostFS struct{}
+
+func (hostFS) Lstat(p string) (fs.FileInfo, error) { return os.Lstat(p) }
+
+func (hostFS) ReadFile(p string) ([]byte, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, profile.MaxSize+1))
 }

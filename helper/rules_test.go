@@ -2,6 +2,7 @@ package helper
 
 import (
 	"encoding/base64"
+	"howett.net/plist"
 	"net/netip"
 	"strings"
 	"testing"
@@ -61,15 +62,28 @@ func TestParseProfile(t *testing.T) {
 	if k, err := p.PublicKey(); err != nil || len(k) != 32 {
 		t.Fatalf("key %v, %v", k, err)
 	}
+	const prod = `<key>Product</key><string>docker</string>`
 	for want, body := range map[string]string{
-		"User is missing":     `<key>UID</key><integer>501</integer>`,
-		"non-root uid, got 0": `<key>User</key><string>root</string><key>UID</key><integer>0</integer>`,
-		"not base64":          `<key>User</key><string>a</string><key>UID</key><integer>501</integer><key>PolicyKey</key><string>!!</string>`,
-		"public key of 32":    `<key>User</key><string>a</string><key>UID</key><integer>501</integer><key>PolicyKey</key><string>AAAA</string>`,
-		"not a valid plist":   `<key>User</key><string>a</string><key>UID</key><string>501</string>`,
+		"missing User or Product":  `<key>UID</key><integer>501</integer>` + prod,
+		"missing User or Product ": `<key>User</key><string>a</string><key>UID</key><integer>501</integer>`,
+		"non-root uid, got 0":      `<key>User</key><string>root</string><key>UID</key><integer>0</integer>` + prod,
+		"not base64":               `<key>User</key><string>a</string><key>UID</key><integer>501</integer><key>PolicyKey</key><string>!!</string>` + prod,
+		"public key of 32":         `<key>User</key><string>a</string><key>UID</key><integer>501</integer><key>PolicyKey</key><string>AAAA</string>` + prod,
+		"not a valid profile":      `<key>User</key><string>a</string><key>UID</key><string>501</string>` + prod,
 	} {
+		want = strings.TrimSpace(want)
 		if _, err := ParseProfile(doc(body)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err = %v", want, err)
 		}
+	}
+}
+
+func TestParseProfileRefusesBinary(t *testing.T) {
+	data, err := plist.Marshal(map[string]any{"User": "alice", "UID": 501, "Product": "docker"}, plist.BinaryFormat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseProfile(data); err == nil || !strings.Contains(err.Error(), "binary plist") {
+		t.Fatalf("binary profile: %v", err)
 	}
 }

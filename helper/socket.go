@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/macfleet/installer/install/trust"
 )
 
 // umaskMu serialises the process-wide umask change around bind(2).
@@ -103,7 +105,7 @@ func removeStale(path string) error {
 		return fmt.Errorf("checking %s: %w", path, err)
 	}
 	if fi.Mode()&os.ModeSocket == 0 {
-		return &UnsafePathError{path, fmt.Sprintf("it exists and is not a socket (%s); remove it by hand", fi.Mode().Type())}
+		return &UnsafePathError{Path: path, Problem: trust.NotA(fi.Mode(), "a socket")}
 	}
 	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
 		c.Close()

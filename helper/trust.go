@@ -4,88 +4,41 @@
 package helper
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
-	"syscall"
 
+	"github.com/macfleet/installer/install/rootfs"
 	"github.com/macfleet/installer/install/trust"
 )
 
 // UnsafePathError says a path vmnetd would trust could be changed by
-// someone other than root (SPEC.md §9, exit 9).
-type UnsafePathError struct {
-	Path   string
-	Reason string
-}
+// someone other than root, or is not what vmnetd expects there (exit 9).
+// It is the installer's error, with the same messages.
+type UnsafePathError = trust.UnsafeError
 
-func (e *UnsafePathError) Error() string {
-	return fmt.Sprintf("unsafe path %s: %s; make it root-owned and not writable by others", e.Path, e.Reason)
-}
-
-// checkTrustedDir checks that dir, once its links are resolved, and every
-// directory above it are root-owned and that nobody but root can replace
-// them. A sticky ancestor (such as /tmp) is fine: others may not rename or
-// delete the root-owned entries in it. dir itself must not be sticky-open.
-func checkTrustedDir(dir string) error {
-	real, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return fmt.Errorf("resolving %s: %w", dir, err)
-	}
-	real, err = filepath.Abs(real)
-	if err != nil {
-		return fmt.Errorf("resolving %s: %w", dir, err)
-	}
-	for p, first := real, true; ; p, first = filepath.Dir(p), false {
-		if err := checkTrustedEntry(p, first, true); err != nil {
-			return err
-		}
-		if p == filepath.Dir(p) {
-			return nil
-		}
-	}
-}
+// checkTrustedDir checks that dir, every directory above it and, when it
+// holds links, every directory on the way to where it leads are
+// root-owned and that nobody but root can replace them (the walk of
+// package trust, as root on the running system: vmnetd never stands a
+// user in for root). A sticky ancestor (such as /tmp) is fine: others may
+// not rename or delete the root-owned entries in it. dir itself must not
+// be sticky-open.
+func checkTrustedDir(dir string) error { return checkTrustedPath(dir, trust.Dir) }
 
 // checkTrustedFile checks a file root reads and believes (the profile):
 // a regular file, not a link, root-owned, not writable by others, in a
 // trusted directory.
-func checkTrustedFile(path string) error {
-	if err := checkTrustedEntry(path, true, false); err != nil {
-		return err
-	}
-	return checkTrustedDir(filepath.Dir(path))
-}
+func checkTrustedFile(path string) error { return checkTrustedPath(path, trust.File) }
 
-func checkTrustedEntry(p string, strict, wantDir bool) error {
-	fi, err := os.Lstat(p)
+func checkTrustedPath(p string, want trust.Want) error {
+	abs, err := filepath.Abs(p)
 	if err != nil {
-		return fmt.Errorf("checking %s: %w", p, err)
+		return fmt.Errorf("resolving %s: %w", p, err)
 	}
-	switch {
-	case fi.Mode()&os.ModeSymlink != 0:
-		return &UnsafePathError{p, "it is a symbolic link"}
-	case wantDir && !fi.IsDir():
-		return &UnsafePathError{p, "it is not a directory"}
-	case !wantDir && !fi.Mode().IsRegular():
-		return &UnsafePathError{p, "it is not a regular file"}
+	host, err := rootfs.Open("/")
+	if err != nil {
+		return fmt.Errorf("checking %s: %w", abs, err)
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return errors.New("checking " + p + ": no owner information on this system")
-	}
-	// The one rule (package trust), as root on the running system: vmnetd
-	// never stands a user in for root.
-	pr := trust.Check(trust.Entry{UID: st.Uid, GID: st.Gid, Mode: fi.Mode(), Above: !strict}, trust.Context{Live: true})
-	if pr == nil {
-		return nil
-	}
-	switch pr.Kind {
-	case trust.Owner:
-		return &UnsafePathError{p, fmt.Sprintf("it is owned by uid %d, not root", st.Uid)}
-	case trust.World:
-		return &UnsafePathError{p, fmt.Sprintf("it is world-writable (mode %04o)", pr.Perm)}
-	default:
-		return &UnsafePathError{p, fmt.Sprintf("it is writable by group %d (mode %04o)", st.Gid, pr.Perm)}
-	}
+	defer host.Close()
+	return trust.Walk(host, abs, want, trust.Context{Live: true})
 }

@@ -73,22 +73,6 @@ type Options struct {
 	DryRun     bool
 }
 
-// Settings are the vendor's own install settings (SPEC.md §4 step 8),
-// written to the app support dir.
-type Settings struct {
-	AcceptLicense            bool     `plist:"AcceptLicense" json:"acceptLicense,omitempty"`
-	AllowedOrgs              []string `plist:"AllowedOrgs" json:"-"`
-	AdminSettings            string   `plist:"AdminSettings,omitempty" json:"-"`
-	ProxyHTTPMode            string   `plist:"ProxyHTTPMode,omitempty" json:"proxyHttpMode,omitempty"`
-	OverrideProxyHTTP        string   `plist:"OverrideProxyHTTP,omitempty" json:"overrideProxyHttp,omitempty"`
-	OverrideProxyHTTPS       string   `plist:"OverrideProxyHTTPS,omitempty" json:"overrideProxyHttps,omitempty"`
-	OverrideProxyExclude     string   `plist:"OverrideProxyExclude,omitempty" json:"overrideProxyExclude,omitempty"`
-	OverrideProxyPAC         string   `plist:"OverrideProxyPAC,omitempty" json:"overrideProxyPac,omitempty"`
-	OverrideProxyEmbeddedPAC string   `plist:"OverrideProxyEmbeddedPAC,omitempty" json:"overrideProxyEmbeddedPac,omitempty"`
-	// Warnings about these settings, for the run to log; never stored.
-	Warnings []string `plist:"-" json:"-"`
-}
-
 // Result is what a run did (or, for a dry run, would do).
 type Result struct {
 	Ops   []Op

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"strings"
 	"syscall"
 	"time"
 
@@ -92,54 +91,15 @@ func trustContext(env *Env) trust.Context {
 	return trust.Context{Live: env.Live, Euid: env.Euid, Egid: egid()}
 }
 
-// checkTrusted applies SPEC.md §9 (the rule of package trust) to a path
-// root will trust: every existing component inside the root, before and
-// after resolving links, must pass; a sticky directory above the path may
-// be writable by others.
+// checkTrusted applies the trust rule to a path root will trust (the walk
+// of package trust, shared with vmnetd): every existing component inside
+// the root, before and after resolving links, must pass; a sticky
+// directory above the path may be writable by others.
 func checkTrusted(env *Env, p string) error { return checkTrustedAs(env, p, trustContext(env)) }
 
 func checkTrustedAs(env *Env, p string, tc trust.Context) error {
-	check := func(c string, above bool) (bool, error) {
-		fi, err := env.FS.Lstat(c)
-		if errors.Is(err, fs.ErrNotExist) {
-			return false, nil
-		}
-		if err != nil {
-			return false, Errorf(KindUnsafe, "inspect %s: %w", c, err)
-		}
-		st, ok := fi.Sys().(*syscall.Stat_t)
-		if !ok {
-			return false, Errorf(KindUnsafe, "inspect %s: no owner information on this system", c)
-		}
-		if pr := trust.Check(trust.Entry{UID: st.Uid, GID: st.Gid, Mode: fi.Mode(), Above: above}, tc); pr != nil {
-			return true, Errorf(KindUnsafe, "unsafe path %s: %s; fix with: %s", c, pr.Error(), pr.Fix(c))
-		}
-		return true, nil
-	}
-	walk := func(q string) error {
-		parts := strings.Split(strings.TrimPrefix(q, "/"), "/")
-		c := ""
-		for i, part := range parts {
-			c += "/" + part
-			exists, err := check(c, i < len(parts)-1)
-			if err != nil {
-				return err
-			}
-			if !exists {
-				return nil
-			}
-		}
-		return nil
-	}
-	if err := walk(p); err != nil {
-		return err
-	}
-	res, err := env.FS.Resolve(p)
-	if err != nil {
-		return Errorf(KindUnsafe, "unsafe path %s: %w", p, err)
-	}
-	if res != p {
-		return walk(res)
+	if err := trust.Walk(env.FS, p, trust.Any, tc); err != nil {
+		return Errorf(KindUnsafe, "%w", err)
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ func (o *Options) Validate() error {
 			return &OptionError{Setting: "policy-key", Reason: err.Error()}
 		}
 	}
-	if err := o.Settings.validate(); err != nil {
+	if err := validateSettings(o.Settings); err != nil {
 		return err
 	}
 	if o.PathEdit != "" && o.CLILocation == "system" {
@@ -79,9 +79,9 @@ func (o *Options) Validate() error {
 	return nil
 }
 
-// validate checks the vendor settings: organization names, what needs
+// validateSettings checks the vendor settings: organization names, what needs
 // what, the proxy mode.
-func (s Settings) validate() error {
+func validateSettings(s Settings) error {
 	for _, org := range s.AllowedOrgs {
 		if low, err := mdm.CheckOrg(org); err != nil {
 			e := &OptionError{Setting: "allowed-org", Value: org, Reason: err.Error()}

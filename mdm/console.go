@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/macfleet/installer/install/users"
 )
 
 // ConsoleArg is the --user value that means "whoever is logged in at the
@@ -38,7 +40,7 @@ func ConsoleUser(uid int, nameOf func(uid int) (string, error)) (string, error) 
 	if notUsers[name] {
 		return "", fmt.Errorf("%w (/dev/console is owned by %s)", ErrNoConsoleUser, name)
 	}
-	if err := CheckUserName(name); err != nil {
+	if err := users.CheckName(name); err != nil {
 		return "", fmt.Errorf("console user (uid %d): %w", uid, err)
 	}
 	return name, nil

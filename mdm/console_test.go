@@ -29,7 +29,7 @@ func TestConsoleUser(t *testing.T) {
 		{uid: 89, noUser: true, wantErr: "owned by loginwindow"},
 		{uid: 502, noUser: true, wantErr: "uid 502, which has no user"},
 		{uid: 777, noUser: true, wantErr: "uid 777, which has no user: no user with uid 777"},
-		{uid: 503, wantErr: `console user (uid 503): user name "bad/name" cannot be used in a path`},
+		{uid: 503, wantErr: `console user (uid 503): user "bad/name": name contains '/'`},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.uid), func(t *testing.T) {

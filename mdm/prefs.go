@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/macfleet/installer/install/adminsettings"
+	"github.com/macfleet/installer/install/users"
 )
 
 // ManagedPrefsDir is where macOS writes the preferences a configuration
@@ -168,7 +169,7 @@ func Load(r Reader, domain, user string) (Prefs, []string, error) {
 		if ParseUserArg(user) {
 			return Prefs{}, nil, fmt.Errorf("managed preferences: resolve %s to a user name before loading that user's preferences", user)
 		}
-		if err := CheckUserName(user); err != nil {
+		if err := users.CheckName(user); err != nil {
 			return Prefs{}, nil, fmt.Errorf("managed preferences: %w", err)
 		}
 		files = append(files, path.Join(ManagedPrefsDir, user, domain+".plist"))
@@ -323,30 +324,11 @@ func (p Prefs) Settings() map[string]any {
 	return m
 }
 
-// CheckUserName refuses a user name that cannot safely become a path
-// component: managed preferences and homes are looked up by it as root.
-func CheckUserName(name string) error {
-	switch {
-	case name == "":
-		return errors.New("user name is empty")
-	case strings.ContainsAny(name, "/\x00"), strings.Contains(name, ".."), name == ".":
-		return fmt.Errorf("user name %q cannot be used in a path", name)
-	case len(name) > 255:
-		return fmt.Errorf("user name %.20q… is longer than 255 bytes", name)
-	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return fmt.Errorf("user name %q holds a control character", name)
-		}
-	}
-	return nil
-}
-
 func checkUserPref(s string) error {
 	if ParseUserArg(s) {
 		return nil
 	}
-	if err := CheckUserName(s); err != nil {
+	if err := users.CheckName(s); err != nil {
 		return fmt.Errorf("must be a user name or @console: %w", err)
 	}
 	return nil

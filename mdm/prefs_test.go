@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"howett.net/plist"
+
+	"github.com/macfleet/installer/install/users"
 )
 
 const (
@@ -326,7 +328,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "User that would escape a path",
 			data: dev(map[string]any{"User": "../root"}),
-			want: `key "User" must be a user name or @console: user name "../root" cannot be used in a path`,
+			want: `key "User" must be a user name or @console: user "../root": name contains '/'`,
 		},
 		{
 			name: "garbage",
@@ -383,12 +385,12 @@ func TestLoadErrors(t *testing.T) {
 			},
 			want: `managed preferences ` + devicePath + `: key "Kubernetes" must be a boolean, got string`,
 		},
-		{name: "user with a slash", user: "alice/../bob", want: `managed preferences: user name "alice/../bob" cannot be used in a path`},
-		{name: "user ..", user: "..", want: `cannot be used in a path`},
+		{name: "user with a slash", user: "alice/../bob", want: `managed preferences: user "alice/../bob": name contains '/'`},
+		{name: "user ..", user: "..", want: `name contains '..'`},
 		{name: "user @console, unresolved", user: "@console", want: `managed preferences: resolve @console to a user name before loading that user's preferences`},
-		{name: "user .", user: ".", want: `cannot be used in a path`},
-		{name: "user with NUL", user: "alice\x00", want: `cannot be used in a path`},
-		{name: "user with newline", user: "alice\n", want: `holds a control character`},
+		{name: "user .", user: ".", want: `name is "."`},
+		{name: "user with NUL", user: "alice\x00", want: `name contains a NUL byte`},
+		{name: "user with newline", user: "alice\n", want: `name contains a line break`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -480,15 +482,22 @@ func TestSettingsRoundTrip(t *testing.T) {
 	}
 }
 
-func TestCheckUserName(t *testing.T) {
-	for _, ok := range []string{"alice", "a.b", "first.last", "_svc", "Δημήτρης", "user-1"} {
-		if err := CheckUserName(ok); err != nil {
-			t.Errorf("CheckUserName(%q) = %v", ok, err)
+// TestUserPrefIsTheInstallersRule: the User managed preference is checked
+// by the installer's own name rule (package users), limits included.
+func TestUserPrefIsTheInstallersRule(t *testing.T) {
+	for _, ok := range []string{"alice", "a.b", "first.last", "_svc", "Δημήτρης", "user-1", strings.Repeat("a", 255), "@console"} {
+		if err := checkUserPref(ok); err != nil {
+			t.Errorf("User %q: %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"", "/", "a/b", "..", ".", "a..b", "x\x00", "tab\there", strings.Repeat("a", 256)} {
-		if err := CheckUserName(bad); err == nil {
-			t.Errorf("CheckUserName(%q) accepted it", bad)
+	for _, bad := range []string{"", "/", "a/b", "..", ".", "a..b", "x\x00", "tab\there", "a:b", "-rf", "+nis", strings.Repeat("a", 256)} {
+		err := checkUserPref(bad)
+		if err == nil {
+			t.Errorf("User %q accepted", bad)
+			continue
+		}
+		if uerr := users.CheckName(bad); uerr == nil || !strings.HasSuffix(err.Error(), uerr.Error()) {
+			t.Errorf("User %q: %v, not the installer's rule (%v)", bad, err, uerr)
 		}
 	}
 }

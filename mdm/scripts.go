@@ -5,6 +5,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/macfleet/installer/install/product"
 )
 
 // ScriptOptions are the parts of a generated script that do not come from
@@ -83,7 +85,7 @@ func Script(vendor, installerPath string, args []string, opt ScriptOptions) (str
 	case logDir == "" && !validProduct(opt.Product):
 		return "", fmt.Errorf("mdm script: bad product name %q for the log directory", opt.Product)
 	case logDir == "":
-		logDir = "/Library/Logs/" + opt.Product + "-installer"
+		logDir = product.Descriptor{Name: opt.Product}.LogDir()
 	}
 	for _, s := range append([]string{installerPath, logDir, opt.ProfilePath, opt.User}, args...) {
 		if strings.ContainsAny(s, "\n\r") && (s == opt.User || s == opt.ProfilePath) {

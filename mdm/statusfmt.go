@@ -40,26 +40,44 @@ func (s State) String() string {
 // needs more.
 const MaxInventoryLine = 20 << 10
 
-// FormatText is `status` for people: one line per component, name, ok or
-// DRIFT, and the detail; one line naming the state when there are none.
-func FormatText(st State, comps []Component) string {
-	if len(comps) == 0 {
-		return st.String() + "\n"
-	}
-	width := 0
-	for _, c := range comps {
-		width = max(width, utf8.RuneCountInString(oneLine(c.Name)))
+// Report is what `status` found, as its formats show it.
+type Report struct {
+	State State
+	User  string
+	// UserMode marks an install made by `installer setup` alone, without
+	// an administrator.
+	UserMode   bool
+	Components []Component
+	// Offline marks an image: installed, with nothing running yet.
+	Offline bool
+	Notes   []string
+}
+
+// FormatText is `status` for people: the state and the user, then one
+// line per component (ok, or drift with what differs), then the notes;
+// "not installed" alone when there is no install.
+func FormatText(r Report) string {
+	if r.State == NotInstalled {
+		return "not installed\n"
 	}
 	var b strings.Builder
-	for _, c := range comps {
-		verdict := "ok"
-		if !c.OK {
-			verdict = "DRIFT"
+	mode := ""
+	if r.UserMode {
+		mode = ": user mode (no admin)"
+	}
+	fmt.Fprintf(&b, "%s (user %s)%s\n", r.State, r.User, mode)
+	for _, c := range r.Components {
+		if c.OK {
+			fmt.Fprintf(&b, "ok     %s\n", c.Name)
+		} else {
+			fmt.Fprintf(&b, "drift  %s: %s\n", c.Name, c.Detail)
 		}
-		name := oneLine(c.Name)
-		line := name + strings.Repeat(" ", width-utf8.RuneCountInString(name)) + "  " + fmt.Sprintf("%-5s", verdict) + "  " + oneLine(c.Detail)
-		b.WriteString(strings.TrimRight(line, " "))
-		b.WriteByte('\n')
+	}
+	if r.Offline {
+		b.WriteString("offline: installed, not running (launchd starts the jobs at the image's next boot)\n")
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
 	}
 	return b.String()
 }
@@ -81,25 +99,16 @@ func FormatIntune(st State, comps []Component) string {
 	return summary(st, comps, MaxInventoryLine-1) + "\n"
 }
 
-// ExitCode is the exit code of `status` in a format. For people and
-// programs (text, json, or "") the state is the code: 0 healthy, 10
-// drift, 11 not installed. For inventories (jamf, intune) it is always 0:
-// Intune drops the output of a script that fails, and a Jamf Extension
-// Attribute should record the state, not an error.
-func ExitCode(format string, st State) int {
-	switch format {
-	case "jamf", "intune":
-		return 0
+// FormatInventoryError is the line Jamf or Intune records when status
+// could not be checked: "error: " and the message on one line, in the
+// Jamf tags for jamf. It is a value, not a failure: Intune drops the
+// output of a script that fails.
+func FormatInventoryError(format, msg string) string {
+	s := "error: " + strings.Join(strings.Fields(msg), " ")
+	if format == "jamf" {
+		s = "<result>" + s + "</result>"
 	}
-	switch st {
-	case Healthy:
-		return 0
-	case Drift:
-		return 10
-	case NotInstalled:
-		return 11
-	}
-	return 1
+	return s + "\n"
 }
 
 // summary is the state, with the differing components for drift, on one

@@ -24,7 +24,6 @@ func TestFormats(t *testing.T) {
 		name   string
 		st     State
 		comps  []Component
-		text   string
 		jamf   string
 		intune string
 	}{
@@ -32,7 +31,6 @@ func TestFormats(t *testing.T) {
 			name:   "healthy",
 			st:     Healthy,
 			comps:  allOK,
-			text:   "links   ok     4 links in /usr/local/bin\nhosts   ok     localhost, kubernetes.docker.internal\nsocket  ok\n",
 			jamf:   "<result>healthy</result>\n",
 			intune: "healthy\n",
 		},
@@ -40,7 +38,6 @@ func TestFormats(t *testing.T) {
 			name:   "drift names the components that differ, in order",
 			st:     Drift,
 			comps:  drifted,
-			text:   "links   DRIFT  /usr/local/bin/docker is missing\nsocket  ok     /var/run/docker.sock\nhosts   DRIFT  line 3: 127.0.0.2 localhost\n",
 			jamf:   "<result>drift: links, hosts</result>\n",
 			intune: "drift: links, hosts\n",
 		},
@@ -48,14 +45,12 @@ func TestFormats(t *testing.T) {
 			name:   "drift without a named component",
 			st:     Drift,
 			comps:  allOK[:1],
-			text:   "links  ok     4 links in /usr/local/bin\n",
 			jamf:   "<result>drift</result>\n",
 			intune: "drift\n",
 		},
 		{
 			name:   "not installed",
 			st:     NotInstalled,
-			text:   "not installed\n",
 			jamf:   "<result>not installed</result>\n",
 			intune: "not installed\n",
 		},
@@ -63,16 +58,12 @@ func TestFormats(t *testing.T) {
 			name:   "a name that would close the Jamf element early",
 			st:     Drift,
 			comps:  []Component{{Name: "x</result>\n<result>healthy"}},
-			text:   "x</result> <result>healthy  DRIFT\n",
 			jamf:   "<result>drift: x/result resulthealthy</result>\n",
 			intune: "drift: x</result> <result>healthy\n",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := FormatText(tt.st, tt.comps); got != tt.text {
-				t.Errorf("text:\n got %q\nwant %q", got, tt.text)
-			}
 			if got := FormatJamf(tt.st, tt.comps); got != tt.jamf {
 				t.Errorf("jamf:\n got %q\nwant %q", got, tt.jamf)
 			}
@@ -104,23 +95,49 @@ func TestInventoryLinesStayOneLineAndSmall(t *testing.T) {
 	}
 }
 
-func TestExitCode(t *testing.T) {
+func TestFormatText(t *testing.T) {
 	tests := []struct {
-		format string
-		st     State
-		want   int
+		name string
+		r    Report
+		want string
 	}{
-		{"text", Healthy, 0}, {"text", Drift, 10}, {"text", NotInstalled, 11},
-		{"json", Healthy, 0}, {"json", Drift, 10}, {"json", NotInstalled, 11},
-		{"", Drift, 10},
-		{"jamf", Healthy, 0}, {"jamf", Drift, 0}, {"jamf", NotInstalled, 0},
-		{"intune", Healthy, 0}, {"intune", Drift, 0}, {"intune", NotInstalled, 0},
-		{"text", State(42), 1},
+		{
+			name: "healthy",
+			r:    Report{State: Healthy, User: "alice", Components: allOK},
+			want: "healthy (user alice)\nok     links\nok     hosts\nok     socket\n",
+		},
+		{
+			name: "drift says what differs, in order",
+			r:    Report{State: Drift, User: "alice", Components: drifted},
+			want: "drift (user alice)\ndrift  links: /usr/local/bin/docker is missing\nok     socket\ndrift  hosts: line 3:\n127.0.0.2 localhost\n",
+		},
+		{
+			name: "user mode, offline, notes",
+			r:    Report{State: Healthy, User: "bob", UserMode: true, Offline: true, Notes: []string{"one", "two"}},
+			want: "healthy (user bob): user mode (no admin)\noffline: installed, not running (launchd starts the jobs at the image's next boot)\nnote: one\nnote: two\n",
+		},
+		{
+			name: "not installed is one line whatever else is known",
+			r:    Report{State: NotInstalled, User: "alice", Components: drifted, Notes: []string{"x"}},
+			want: "not installed\n",
+		},
 	}
 	for _, tt := range tests {
-		if got := ExitCode(tt.format, tt.st); got != tt.want {
-			t.Errorf("ExitCode(%q, %v) = %d, want %d", tt.format, tt.st, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			if got := FormatText(tt.r); got != tt.want {
+				t.Errorf("text:\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFormatInventoryError(t *testing.T) {
+	const msg = "profile /x is not valid\n  (bad\tplist)"
+	if got, want := FormatInventoryError("jamf", msg), "<result>error: profile /x is not valid (bad plist)</result>\n"; got != want {
+		t.Errorf("jamf: %q, want %q", got, want)
+	}
+	if got, want := FormatInventoryError("intune", msg), "error: profile /x is not valid (bad plist)\n"; got != want {
+		t.Errorf("intune: %q, want %q", got, want)
 	}
 }
 

@@ -174,7 +174,7 @@ func TestUnsafeProfileExit9(t *testing.T) {
 	os.Chmod(r.profile, 0o666)
 	var stderr bytes.Buffer
 	code := Main(context.Background(), []string{"vmnetd", "--root", r.root}, &bytes.Buffer{}, &stderr)
-	if code != 9 || !strings.Contains(stderr.String(), "world-writable") {
+	if code != 9 || !strings.Contains(stderr.String(), "writable by everyone") {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	os.Chmod(r.profile, 0o644)
@@ -320,4 +320,26 @@ func TestNotRootExit3(t *testing.T) {
 func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// TestBinaryProfileRefused: vmnetd reads the profile as the installer
+// does, XML only: the binary plist decoder can be made to work
+// exponentially long, and root must not run it on a file it did not write.
+func TestBinaryProfileRefused(t *testing.T) {
+	r := newRig(t)
+	data, err := plist.Marshal(map[string]any{"User": "nobody", "UID": nobody, "Product": "docker", "Home": "/nonexistent"}, plist.BinaryFormat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(r.profile, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Were the profile accepted, vmnetd would serve until the deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var stderr bytes.Buffer
+	code := Main(ctx, []string{"vmnetd", "--root", r.root}, &bytes.Buffer{}, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "binary plist") {
+		t.Fatalf("binary profile: exit %d: %s", code, stderr.String())
+	}
 }

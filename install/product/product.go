@@ -225,14 +225,16 @@ func (d Descriptor) BootTaskPlist() string {
 // LockPath is the installer's lock file.
 func (d Descriptor) LockPath() string { return "/var/run/" + d.Name + "-installer.lock" }
 
+// LogDir is the directory of the installer's and vmnetd's logs,
+// /Library/Logs/<product>-installer (in a home, the same path below it).
+func (d Descriptor) LogDir() string { return "/Library/Logs/" + d.Name + "-installer" }
+
 // LogPath is the default JSON-lines log of SPEC.md §11.
-func (d Descriptor) LogPath() string { return "/Library/Logs/" + d.Name + "-installer/installer.log" }
+func (d Descriptor) LogPath() string { return d.LogDir() + "/installer.log" }
 
 // HelperLogPath is where launchd sends vmnetd's output (its LaunchDaemon's
 // StandardOutPath and StandardErrorPath), beside the installer's log.
-func (d Descriptor) HelperLogPath() string {
-	return "/Library/Logs/" + d.Name + "-installer/vmnetd.log"
-}
+func (d Descriptor) HelperLogPath() string { return d.LogDir() + "/vmnetd.log" }
 
 // AppContainerDir is the app's sandbox container in the home
 // (Library/Containers/<AppContainer>), "" when the product has none.

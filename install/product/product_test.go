@@ -55,3 +55,18 @@ func TestParseRoundTripAndRejects(t *testing.T) {
 		t.Error("garbage accepted")
 	}
 }
+
+func TestLogDirHoldsBothLogs(t *testing.T) {
+	d, err := Builtin("iechor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.LogDir() != "/Library/Logs/iechor-installer" {
+		t.Errorf("LogDir() = %q", d.LogDir())
+	}
+	for _, p := range []string{d.LogPath(), d.HelperLogPath()} {
+		if !strings.HasPrefix(p, d.LogDir()+"/") {
+			t.Errorf("%s is not in %s", p, d.LogDir())
+		}
+	}
+}

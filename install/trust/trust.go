@@ -3,10 +3,11 @@
 // disagree on which owners and groups may control such a path.
 //
 // SECURITY: the decision made here is what keeps a user from handing root
-// a binary, a LaunchDaemon or a profile of her choosing. It is pure: it
-// looks only at the owner, group and mode given to it and at the context,
-// so the same answer holds on Linux (an image built there is a Mac) and on
-// macOS.
+// a binary, a LaunchDaemon or a profile of her choosing. The rule (Check)
+// is pure: it looks only at the owner, group and mode given to it and at
+// the context, so the same answer holds on Linux (an image built there is
+// a Mac) and on macOS. Walk applies it to every component of a path, with
+// the messages both programs print.
 package trust
 
 import (
@@ -61,6 +62,10 @@ const (
 	World
 	// Group: writable by a group that holds users other than root.
 	Group
+	// Link: a symbolic link where root wants the entry itself.
+	Link
+	// Type: an entry of another type than root wants there.
+	Type
 )
 
 // Problem says why an entry cannot be trusted, in words a person can act on.
@@ -69,6 +74,10 @@ type Problem struct {
 	UID  uint32
 	GID  uint32
 	Perm fs.FileMode
+	// Mode (Link and Type) is the entry's mode; Want (Type) what root
+	// wants there, such as "a directory".
+	Mode fs.FileMode
+	Want string
 }
 
 func (p *Problem) Error() string {
@@ -77,14 +86,21 @@ func (p *Problem) Error() string {
 		return fmt.Sprintf("owned by uid %d, not root", p.UID)
 	case World:
 		return fmt.Sprintf("writable by everyone (mode %04o)", p.Perm)
+	case Link:
+		return "it is a symbolic link"
+	case Type:
+		return fmt.Sprintf("it exists and is not %s (%s)", p.Want, p.Mode.Type())
 	default:
 		return fmt.Sprintf("writable by group %d (mode %04o)", p.GID, p.Perm)
 	}
 }
 
-// Fix is the command that makes path trusted.
+// Fix is the command that makes path trusted; "" when no command can
+// (a link or an entry of the wrong type must be removed by hand).
 func (p *Problem) Fix(path string) string {
 	switch p.Kind {
+	case Link, Type:
+		return ""
 	case Owner:
 		return fmt.Sprintf("chown root:wheel %q", path)
 	case World:

@@ -62,7 +62,9 @@ func notFound(name, format string, args ...any) error {
 const maxNameLen = 255
 
 // CheckName rejects a name that could not be an account name or that
-// could reach outside the directory it is joined to.
+// could reach outside the directory it is joined to. It is the one
+// user-name rule: --user, the User managed preference, a Jamf argument
+// and the console user (package mdm) all pass through it.
 func CheckName(name string) error {
 	switch {
 	case name == "":
@@ -77,6 +79,8 @@ func CheckName(name string) error {
 		return invalid(name, "name contains a line break")
 	case strings.Contains(name, ".."):
 		return invalid(name, "name contains '..'")
+	case name == ".":
+		return invalid(name, `name is "."`)
 	case strings.Contains(name, ":"):
 		return invalid(name, "name contains ':'")
 	case name[0] == '-' || name[0] == '+':

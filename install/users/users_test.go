@@ -23,12 +23,16 @@ func TestCheckName(t *testing.T) {
 		{"alice\n", `user "alice\n": name contains a line break`},
 		{"alice\rbob", `name contains a line break`},
 		{"..", `user "..": name contains '..'`},
+		{".", `user ".": name is "."`},
+		{".hidden", ""},
 		{"a..b", `name contains '..'`},
 		{"a:b", `name contains ':'`},
 		{"-rf", `name starts with '-'`},
 		{"+nis", `name starts with '+'`},
 		{"tab\there", `name contains a control character`},
 		{strings.Repeat("a", 256), `name is 256 bytes long, longer than 255`},
+		{strings.Repeat("é", 127) + "a", ""},                                  // 255 bytes
+		{strings.Repeat("é", 128), `name is 256 bytes long, longer than 255`}, // bytes, not runes
 	}
 	for _, tt := range tests {
 		err := CheckName(tt.name)

@@ -107,7 +107,7 @@ func statusObject(rep *install.StatusReport) any {
 		*install.StatusReport
 		State    string `json:"state"`
 		ExitCode int    `json:"exitCode"`
-	}{rep, stateWord(kind), kind.ExitCode()}
+	}{rep, statusState(kind).String(), kind.ExitCode()}
 }
 
 // bundlePath is --out, or the default name in the current directory (or

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -93,7 +94,7 @@ func newUserSession(c *cli.Context, deps Deps, env *install.Env, d product.Descr
 				s.logFile, w = f, f
 			}
 		} else {
-			hl = &homeLog{rootDir: env.FS.Dir(), home: u.Home, dir: "Library/Logs/" + d.Name + "-installer"}
+			hl = &homeLog{rootDir: env.FS.Dir(), home: u.Home, dir: strings.TrimPrefix(d.LogDir(), "/")}
 			hl.open(false)
 			s.logFile, w = hl, hl
 		}

@@ -47,7 +47,7 @@ func runStatus(c *cli.Context, deps Deps) error {
 		if format == "jamf" || format == "intune" {
 			// The inventory records the value; the exit code would make
 			// Intune drop it.
-			fmt.Fprintln(deps.Stdout, wrapInventory(format, "error: "+oneLine(err.Error())))
+			fmt.Fprint(deps.Stdout, mdm.FormatInventoryError(format, err.Error()))
 			return nil
 		}
 		return err
@@ -79,7 +79,7 @@ func runStatus(c *cli.Context, deps Deps) error {
 		fmt.Fprint(deps.Stdout, inventoryLine(format, rep, kind)) // the line ends in its one newline
 		return nil
 	default:
-		printStatus(deps, rep, kind)
+		fmt.Fprint(deps.Stdout, mdm.FormatText(statusReport(rep, kind)))
 	}
 	if kind == install.KindOK {
 		return nil
@@ -99,67 +99,37 @@ func statusKind(rep *install.StatusReport) install.Kind {
 	return install.KindOK
 }
 
-func stateWord(k install.Kind) string {
+// statusState is the state a report's exit code stands for.
+func statusState(k install.Kind) mdm.State {
 	switch k {
 	case install.KindNotInstalled:
-		return "not installed"
+		return mdm.NotInstalled
 	case install.KindDrift:
-		return "drift"
+		return mdm.Drift
 	}
-	return "healthy"
+	return mdm.Healthy
 }
 
-// inventoryLine is the one line Jamf or Intune records (mdm formats it).
-func inventoryLine(format string, rep *install.StatusReport, kind install.Kind) string {
-	st := mdm.Healthy
-	switch kind {
-	case install.KindNotInstalled:
-		st = mdm.NotInstalled
-	case install.KindDrift:
-		st = mdm.Drift
-	}
+// statusReport is rep as package mdm formats it: a component's detail is
+// what differs (its Detail, or its list of drifts).
+func statusReport(rep *install.StatusReport, kind install.Kind) mdm.Report {
 	comps := make([]mdm.Component, len(rep.Components))
 	for i, c := range rep.Components {
-		comps[i] = mdm.Component{Name: c.Name, OK: c.OK, Detail: c.Detail}
-	}
-	if format == "jamf" {
-		return mdm.FormatJamf(st, comps)
-	}
-	return mdm.FormatIntune(st, comps)
-}
-
-func wrapInventory(format, s string) string {
-	if format == "jamf" {
-		return "<result>" + s + "</result>"
-	}
-	return s
-}
-
-func printStatus(deps Deps, rep *install.StatusReport, kind install.Kind) {
-	w := deps.Stdout
-	if !rep.Installed {
-		fmt.Fprintln(w, "not installed")
-		return
-	}
-	mode := ""
-	if rep.Mode == "user" {
-		mode = ": user mode (no admin)"
-	}
-	fmt.Fprintf(w, "%s (user %s)%s\n", stateWord(kind), rep.User, mode)
-	for _, c := range rep.Components {
-		switch {
-		case c.OK:
-			fmt.Fprintf(w, "ok     %s\n", c.Name)
-		case c.Detail != "":
-			fmt.Fprintf(w, "drift  %s: %s\n", c.Name, c.Detail)
-		default:
-			fmt.Fprintf(w, "drift  %s: %s\n", c.Name, strings.Join(c.Drift, "; "))
+		detail := c.Detail
+		if !c.OK && detail == "" {
+			detail = strings.Join(c.Drift, "; ")
 		}
+		comps[i] = mdm.Component{Name: c.Name, OK: c.OK, Detail: detail}
 	}
-	if rep.Offline {
-		fmt.Fprintln(w, "offline: installed, not running (launchd starts the jobs at the image's next boot)")
+	return mdm.Report{State: statusState(kind), User: rep.User, UserMode: rep.Mode == "user",
+		Components: comps, Offline: rep.Offline, Notes: rep.Notes}
+}
+
+// inventoryLine is the one line Jamf or Intune records.
+func inventoryLine(format string, rep *install.StatusReport, kind install.Kind) string {
+	r := statusReport(rep, kind)
+	if format == "jamf" {
+		return mdm.FormatJamf(r.State, r.Components)
 	}
-	for _, n := range rep.Notes {
-		fmt.Fprintf(w, "note: %s\n", n)
-	}
+	return mdm.FormatIntune(r.State, r.Components)
 }

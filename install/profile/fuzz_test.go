@@ -1,30 +1,30 @@
-package install
+package profile
 
 import (
 	"testing"
 	"time"
 )
 
-// FuzzDecodeProfile: whatever bytes sit where the profile should be, the
+// FuzzDecode: whatever bytes sit where the profile should be, the
 // decoder returns a profile or an error, never panics, and a profile it
 // accepts encodes and decodes back to the same profile.
-func FuzzDecodeProfile(f *testing.F) {
-	good, _ := encodeProfile(&Profile{User: "alice", UID: 501, GID: 20, Home: "/Users/alice", Product: "docker",
+func FuzzDecode(f *testing.F) {
+	good, _ := Encode(&Profile{User: "alice", UID: 501, GID: 20, Home: "/Users/alice", Product: "docker",
 		CLILocation: "system", InstalledAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		Receipt: []Item{{Kind: "link", Path: "/usr/local/bin/docker", Target: "/Applications/Docker.app/x", Step: "links"}}})
 	f.Add(good)
 	f.Add([]byte("bplist00"))
 	f.Add([]byte("<plist><dict><key>User</key><integer>1</integer></dict></plist>"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := DecodeProfile(data)
+		p, err := Decode(data)
 		if err != nil {
 			return
 		}
-		again, err := encodeProfile(p)
+		again, err := Encode(p)
 		if err != nil {
 			t.Fatalf("accepted profile does not encode: %v", err)
 		}
-		q, err := DecodeProfile(again)
+		q, err := Decode(again)
 		if err != nil {
 			t.Fatalf("re-encoded profile rejected: %v", err)
 		}
