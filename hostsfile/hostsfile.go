@@ -84,7 +84,7 @@ func Inspect(old []byte, product string) Report {
 		r.Disabled = len(w.pass(old, m, spans, true, nil, nil))
 	}
 	for _, s := range spans {
-		for ls := s.start; ls < s.end; {
+		for ls := s.Start; ls < s.End; {
 			text, next := lineAt(old, ls)
 			r.Entries = appendEntries(r.Entries, text)
 			ls = next
@@ -105,8 +105,8 @@ func endsWith(old []byte, spans []span, tail []byte) bool {
 	if len(tail) == 0 {
 		return len(spans) == 0
 	}
-	return len(spans) == 1 && spans[0].end == len(old) &&
-		spans[0].start == len(old)-len(tail) && bytes.Equal(old[spans[0].start:], tail)
+	return len(spans) == 1 && spans[0].End == len(old) &&
+		spans[0].Start == len(old)-len(tail) && bytes.Equal(old[spans[0].Start:], tail)
 }
 
 // appendEntries adds the mappings of one line inside our block.

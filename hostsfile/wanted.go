@@ -90,17 +90,10 @@ func (w *wanted) missing() bool {
 }
 
 // appendBlock appends our block with the entries no foreign line provides.
-// open means the file's last line has no line break: we add one before the
-// block and leave the block's last line without one, so the file still
-// ends without a final line break and Remove can give the file back.
+// open means the file's last line has no line break (see block.Marks'
+// AppendHead and AppendTail).
 func (w *wanted) appendBlock(dst []byte, m marks, eol string, open bool) []byte {
-	if open {
-		dst = append(dst, eol...)
-	}
-	dst = append(dst, beginHead...)
-	dst = append(dst, m.product...)
-	dst = append(dst, markerTail...)
-	dst = append(dst, eol...)
+	dst = m.AppendHead(dst, eol, open)
 	for i, e := range w.entries {
 		if w.sat[i] {
 			continue
@@ -110,13 +103,7 @@ func (w *wanted) appendBlock(dst []byte, m marks, eol string, open bool) []byte 
 		dst = append(dst, e.Name...)
 		dst = append(dst, eol...)
 	}
-	dst = append(dst, endHead...)
-	dst = append(dst, m.product...)
-	dst = append(dst, markerTail...)
-	if !open {
-		dst = append(dst, eol...)
-	}
-	return dst
+	return m.AppendTail(dst, eol, open)
 }
 
 // lineEdit adds the disable prefix at the start of a line, or with restore
@@ -201,11 +188,11 @@ func (w *wanted) pass(data []byte, m marks, spans []span, comments bool, edits [
 				continue
 			}
 		}
-		for si < len(spans) && spans[si].end <= p {
+		for si < len(spans) && spans[si].End <= p {
 			si++
 		}
-		if si < len(spans) && spans[si].start <= p {
-			off, lo = spans[si].end, spans[si].end
+		if si < len(spans) && spans[si].Start <= p {
+			off, lo = spans[si].End, spans[si].End
 			continue
 		}
 		ls := p

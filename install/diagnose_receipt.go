@@ -6,6 +6,7 @@ import (
 	"io/fs"
 
 	"github.com/macfleet/installer/hostsfile"
+	"github.com/macfleet/installer/hostsfile/block"
 	"github.com/macfleet/installer/install/rootfs"
 )
 
@@ -128,7 +129,7 @@ func checkItem(fsys rootfs.FS, it Item, productName string) (ReceiptState, strin
 			}
 			return ReceiptPresent, fmt.Sprintf("%d block(s), %d entries, %d disabled line(s)", r.Blocks, len(r.Entries), r.Disabled)
 		}
-		if len(findTextBlocks(data, productName)) == 0 {
+		if len(block.Find(data, block.MustNew(productName), nil)) == 0 {
 			return ReceiptChanged, "our block is gone"
 		}
 	default:
