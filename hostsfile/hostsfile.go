@@ -1,9 +1,10 @@
 // Package hostsfile edits a hosts file as a pure function of its bytes:
 // old content and wanted entries in, new content and "changed?" out.
 //
-// It never touches the file system, so every rule of SPEC §7 can be tested
-// with byte strings and fuzzed; the installer's effects layer does the
-// atomic write and skips it when nothing changed.
+// It never touches the file system, so every rule of the hosts step
+// (docs/README.md, step 6, and below) can be tested with byte strings and
+// fuzzed; the installer's effects layer does the atomic write and skips it
+// when nothing changed.
 //
 // The hosts file is shared with people and other tools, so the package owns
 // only two things in it:
@@ -21,7 +22,9 @@
 //
 // Big hosts files (ad-blocking lists run to a million lines) are common, so
 // the scans jump between the few bytes that can matter with bytes.IndexByte
-// and allocate nothing per line.
+// and allocate nothing per line, and every edit (Plan, PlanRemove) is
+// pieces of the old bytes plus a few new ones, never a copy. The block's
+// format is package block's, shared with the installer's shell blocks.
 package hostsfile
 
 import (

@@ -15,7 +15,7 @@ const hostsPath = "/etc/hosts"
 
 var loopback = netip.MustParseAddr("127.0.0.1")
 
-// wantedHosts are the entries of SPEC.md §4 step 6.
+// wantedHosts are the entries of the hosts step (docs/README.md, step 6).
 func wantedHosts(opts Options) []hostsfile.Entry {
 	want := []hostsfile.Entry{{IP: loopback, Name: "localhost"}}
 	if opts.Kubernetes {

@@ -6,7 +6,7 @@ import (
 	"syscall"
 )
 
-// Uninstall removes exactly what the profile's receipt lists (SPEC.md §5),
+// Uninstall removes exactly what the profile's receipt lists (docs/README.md),
 // restores the hosts lines the installer disabled, and removes the
 // profile. Anything changed since by someone else is left alone. With no
 // profile there is nothing to do.
