@@ -83,7 +83,9 @@ func BenchmarkProcess(b *testing.B) {
 //   - uninstall: `uninstall` of that root: the block removed and the two
 //     lines re-enabled, giving back the file's exact bytes (checked);
 //   - stock-install: the install on a root with the stock macOS hosts
-//     file, what the other steps cost (about 20 small fsynced files).
+//     file, what the other steps cost (about 20 small fsynced files);
+//     (append-stock)/floor and (insert-stock)/floor are what the big
+//     file adds to an install.
 //
 // Every install is every step, not the hosts step alone. Medians over b.N
 // of wall time and of each process's max RSS; noop-writes counts entries
@@ -179,6 +181,15 @@ func BenchmarkProcessHosts(b *testing.B) {
 				b.ReportMetric(medianF(rss[row])-fileMB, row+"-rss-over-file-MB")
 			}
 			b.ReportMetric(medianF(ms["stock-install"]), "stock-install-ms")
+			// What the big file adds to an install, against the floor:
+			// each iteration's install less its stock install.
+			for _, row := range []string{"append", "insert"} {
+				d := make([]float64, len(ms[row]))
+				for i := range d {
+					d[i] = ms[row][i] - ms["stock-install"][i]
+				}
+				b.ReportMetric(medianF(d)/f, "("+row+"-stock)/floor")
+			}
 			b.ReportMetric(float64(writes), "noop-writes")
 		})
 	}
