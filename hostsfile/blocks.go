@@ -71,7 +71,9 @@ func isActive(text []byte) bool {
 	return false
 }
 
-var lineAt = block.LineAt
+// lineAt is block.LineAt: a line's text without its break and the '\r's
+// before it, and where the next line starts.
+func lineAt(data []byte, ls int) (text []byte, next int) { return block.LineAt(data, ls) }
 
 // span is a byte range of ours, [Start, End), removed as a whole.
 type span = block.Span

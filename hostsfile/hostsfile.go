@@ -60,7 +60,7 @@ type Report struct {
 // changed is false, and out is old itself, when nothing needs to change.
 //
 // Ensure panics if product or an entry could not be written as a hosts
-// line (see validProduct and validEntry); both come from the installer's
+// line (see block.New and validEntry); both come from the installer's
 // own configuration, not from the file.
 func Ensure(old []byte, product string, want []Entry) (out []byte, changed bool) {
 	m := newMarks(product)
