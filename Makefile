@@ -72,7 +72,7 @@ bench:
 # Each fuzz target for FUZZTIME; crashers land in the package's
 # testdata/fuzz/<Target>/ and stay there as regression tests.
 FUZZTIME ?= 30s
-FUZZ := ./hostsfile:FuzzRoundTrip ./helper:FuzzReadRequest ./helper:FuzzReadHello \
+FUZZ := ./hostsfile:FuzzRoundTrip ./hostsfile/block:FuzzEnsure ./helper:FuzzReadRequest ./helper:FuzzReadHello \
 	./install:FuzzDecodeProfile ./install:FuzzTextBlock ./install/users:FuzzOfflineDSLocal ./mdm:FuzzDecodeDict
 fuzz:
 	@for f in $(FUZZ); do \

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"net/netip"
+
+	"github.com/macfleet/installer/hostsfile/block"
 )
 
 func validIP(b []byte) bool {
@@ -63,13 +65,11 @@ func plan(old []byte, m marks, w *wanted) Edit {
 	var tailBuf [512]byte
 	tail := tailBuf[:0]
 	if w.missing() {
-		end := baseEnd(old, spans)
-		open := end > 0 && old[end-1] != '\n'
-		tail = w.appendBlock(tail, m, baseEOL(old, spans), open)
+		tail = w.appendBlock(tail, m, block.EOL(old, spans), block.Open(old, spans))
 	}
 	e := Edit{old: old, Before: Summary{Blocks: len(spans), Disabled: disabled}}
 	for _, s := range spans {
-		e.Before.Entries += countEntries(old[s.start:s.end])
+		e.Before.Entries += countEntries(old[s.Start:s.End])
 	}
 	restored := 0
 	for _, ed := range edits {
@@ -102,10 +102,10 @@ func plan(old []byte, m marks, w *wanted) Edit {
 }
 
 // countEntries counts the mappings of the lines of a block.
-func countEntries(block []byte) int {
+func countEntries(lines []byte) int {
 	n := 0
-	for ls := 0; ls < len(block); {
-		text, next := lineAt(block, ls)
+	for ls := 0; ls < len(lines); {
+		text, next := lineAt(lines, ls)
 		// As Inspect reads them: a line whose first field is no IP
 		// address maps nothing.
 		if ipf, rest := nextField(uncomment(text)); ipf != nil && validIP(ipf) {
@@ -132,7 +132,7 @@ func (e *Edit) appendParts(pieces [][]byte) [][]byte {
 	first := len(pieces)
 	cur := 0
 	for i, j := 0, 0; i < len(e.spans) || j < len(e.edits); {
-		if j < len(e.edits) && (i == len(e.spans) || e.edits[j].at < e.spans[i].start) {
+		if j < len(e.edits) && (i == len(e.spans) || e.edits[j].at < e.spans[i].Start) {
 			ed := e.edits[j]
 			j++
 			pieces = append(pieces, e.old[cur:ed.at])
@@ -146,8 +146,8 @@ func (e *Edit) appendParts(pieces [][]byte) [][]byte {
 		}
 		s := e.spans[i]
 		i++
-		pieces = append(pieces, e.old[cur:s.start])
-		cur = s.end
+		pieces = append(pieces, e.old[cur:s.Start])
+		cur = s.End
 	}
 	pieces = append(pieces, e.old[cur:], e.tail)
 	out := pieces[:first]

@@ -85,7 +85,7 @@ func TestGlibcResolver(t *testing.T) {
 			t.Fatalf("before: getent ahostsv4 localhost = %v, want 10.0.0.1 first", got)
 		}
 		// Our block alone, without disabling the line, is not enough.
-		blockOnly := old + block(lhLine)
+		blockOnly := old + ourBlock(lhLine)
 		if got := lookup(t, []byte(blockOnly), "hosts", "localhost"); len(got) == 0 || got[0] != "10.0.0.1" {
 			t.Fatalf("block without disabling: getent hosts localhost = %v, want 10.0.0.1 first", got)
 		}

@@ -1,9 +1,10 @@
 // Package hostsfile edits a hosts file as a pure function of its bytes:
 // old content and wanted entries in, new content and "changed?" out.
 //
-// It never touches the file system, so every rule of SPEC §7 can be tested
-// with byte strings and fuzzed; the installer's effects layer does the
-// atomic write and skips it when nothing changed.
+// It never touches the file system, so every rule of the hosts step
+// (docs/README.md, step 6, and below) can be tested with byte strings and
+// fuzzed; the installer's effects layer does the atomic write and skips it
+// when nothing changed.
 //
 // The hosts file is shared with people and other tools, so the package owns
 // only two things in it:
@@ -21,7 +22,9 @@
 //
 // Big hosts files (ad-blocking lists run to a million lines) are common, so
 // the scans jump between the few bytes that can matter with bytes.IndexByte
-// and allocate nothing per line.
+// and allocate nothing per line, and every edit (Plan, PlanRemove) is
+// pieces of the old bytes plus a few new ones, never a copy. The block's
+// format is package block's, shared with the installer's shell blocks.
 package hostsfile
 
 import (
@@ -57,7 +60,7 @@ type Report struct {
 // changed is false, and out is old itself, when nothing needs to change.
 //
 // Ensure panics if product or an entry could not be written as a hosts
-// line (see validProduct and validEntry); both come from the installer's
+// line (see block.New and validEntry); both come from the installer's
 // own configuration, not from the file.
 func Ensure(old []byte, product string, want []Entry) (out []byte, changed bool) {
 	m := newMarks(product)
@@ -84,7 +87,7 @@ func Inspect(old []byte, product string) Report {
 		r.Disabled = len(w.pass(old, m, spans, true, nil, nil))
 	}
 	for _, s := range spans {
-		for ls := s.start; ls < s.end; {
+		for ls := s.Start; ls < s.End; {
 			text, next := lineAt(old, ls)
 			r.Entries = appendEntries(r.Entries, text)
 			ls = next
@@ -105,8 +108,8 @@ func endsWith(old []byte, spans []span, tail []byte) bool {
 	if len(tail) == 0 {
 		return len(spans) == 0
 	}
-	return len(spans) == 1 && spans[0].end == len(old) &&
-		spans[0].start == len(old)-len(tail) && bytes.Equal(old[spans[0].start:], tail)
+	return len(spans) == 1 && spans[0].End == len(old) &&
+		spans[0].Start == len(old)-len(tail) && bytes.Equal(old[spans[0].Start:], tail)
 }
 
 // appendEntries adds the mappings of one line inside our block.

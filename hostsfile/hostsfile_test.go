@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/macfleet/installer/hostsfile/block"
 )
 
 // The stock files, byte for byte: macOS 15 and Debian 12 after install.
@@ -40,8 +42,8 @@ const (
 	lhLine   = "127.0.0.1 localhost"
 )
 
-// block is our block with LF endings.
-func block(lines ...string) string {
+// ourBlock is our block with LF endings.
+func ourBlock(lines ...string) string {
 	return begin + "\n" + strings.Join(lines, "\n") + "\n" + end + "\n"
 }
 
@@ -54,15 +56,15 @@ func TestEnsure(t *testing.T) {
 	}{
 		{name: "macOS stock, localhost only", old: macOSHosts, want: onlyLocal},
 		{name: "macOS stock, kubernetes", old: macOSHosts, want: withKube,
-			out: macOSHosts + block(kubeLine)},
+			out: macOSHosts + ourBlock(kubeLine)},
 		{name: "Debian stock, localhost only", old: debianHosts, want: onlyLocal},
 		{name: "Debian stock, kubernetes", old: debianHosts, want: withKube,
-			out: debianHosts + block(kubeLine)},
+			out: debianHosts + ourBlock(kubeLine)},
 		{name: "Docker Desktop block satisfies kubernetes", old: dockerDesktopHosts, want: withKube},
 		{name: "empty file", old: "", want: withKube,
-			out: block(lhLine, kubeLine)},
+			out: ourBlock(lhLine, kubeLine)},
 		{name: "only comments", old: "# managed by hand\n#\n", want: onlyLocal,
-			out: "# managed by hand\n#\n" + block(lhLine)},
+			out: "# managed by hand\n#\n" + ourBlock(lhLine)},
 		{name: "CRLF file", old: "127.0.0.1 localhost\r\n::1 localhost\r\n", want: withKube,
 			out: "127.0.0.1 localhost\r\n::1 localhost\r\n" + begin + "\r\n" + kubeLine + "\r\n" + end + "\r\n"},
 		{name: "missing final newline stays missing", old: "127.0.0.1 localhost", want: withKube,
@@ -77,61 +79,61 @@ func TestEnsure(t *testing.T) {
 		{name: "conflict disabled, satisfied further down", old: "10.0.0.1 localhost\n127.0.0.1 localhost\n", want: onlyLocal,
 			out: disabled + "10.0.0.1 localhost\n127.0.0.1 localhost\n"},
 		{name: "conflict disabled, entry added", old: "0.0.0.0\tlocalhost # ad blocker\n", want: onlyLocal,
-			out: disabled + "0.0.0.0\tlocalhost # ad blocker\n" + block(lhLine)},
+			out: disabled + "0.0.0.0\tlocalhost # ad blocker\n" + ourBlock(lhLine)},
 		{name: "conflict in CRLF file", old: "10.0.0.1 localhost\r\n", want: onlyLocal,
 			out: disabled + "10.0.0.1 localhost\r\n" + begin + "\r\n" + lhLine + "\r\n" + end + "\r\n"},
 		{name: "conflict on an alias, case-insensitive", old: "10.0.0.1 db Kubernetes.Docker.Internal\n", want: withKube,
-			out: disabled + "10.0.0.1 db Kubernetes.Docker.Internal\n" + block(lhLine, kubeLine)},
+			out: disabled + "10.0.0.1 db Kubernetes.Docker.Internal\n" + ourBlock(lhLine, kubeLine)},
 		{name: "IPv6 lines never conflict", old: "::1 localhost\nfe80::1%lo0 localhost\n", want: onlyLocal,
-			out: "::1 localhost\nfe80::1%lo0 localhost\n" + block(lhLine)},
+			out: "::1 localhost\nfe80::1%lo0 localhost\n" + ourBlock(lhLine)},
 		{name: "other loopback address is no conflict and no match", old: "127.0.1.1 localhost\n", want: onlyLocal,
-			out: "127.0.1.1 localhost\n" + block(lhLine)},
+			out: "127.0.1.1 localhost\n" + ourBlock(lhLine)},
 		{name: "aliases", old: "127.0.0.1 foo localhost bar\n", want: onlyLocal},
 		{name: "inline comment after the name", old: "127.0.0.1 localhost # comment\n", want: onlyLocal},
 		{name: "comment glued to the name", old: "10.0.0.1 localhost#vpn\n127.0.0.1 localhost#lo\n", want: onlyLocal,
 			out: disabled + "10.0.0.1 localhost#vpn\n127.0.0.1 localhost#lo\n"},
 		{name: "name inside a comment does not count", old: "127.0.0.1 # localhost\n", want: onlyLocal,
-			out: "127.0.0.1 # localhost\n" + block(lhLine)},
+			out: "127.0.0.1 # localhost\n" + ourBlock(lhLine)},
 		{name: "commented-out line does not count", old: "#127.0.0.1 localhost\n", want: onlyLocal,
-			out: "#127.0.0.1 localhost\n" + block(lhLine)},
+			out: "#127.0.0.1 localhost\n" + ourBlock(lhLine)},
 		{name: "tabs", old: "\t127.0.0.1\t\tlocalhost\t\n", want: onlyLocal},
 		{name: "upper case", old: "127.0.0.1 LOCALHOST\n", want: onlyLocal},
 		{name: "longer name is not the name", old: "127.0.0.1 localhost.localdomain\n", want: onlyLocal,
-			out: "127.0.0.1 localhost.localdomain\n" + block(lhLine)},
+			out: "127.0.0.1 localhost.localdomain\n" + ourBlock(lhLine)},
 		{name: "NUL bytes and invalid UTF-8 kept", old: "\x00\xff\xfe\t127.0.0.1 localhost\n\xc3(\n", want: withKube,
-			out: "\x00\xff\xfe\t127.0.0.1 localhost\n\xc3(\n" + block(lhLine, kubeLine)},
-		{name: "block in the middle is moved to the end", old: block(lhLine) + "10.1.1.1 db\n", want: onlyLocal,
-			out: "10.1.1.1 db\n" + block(lhLine)},
-		{name: "two blocks become one", old: block(lhLine) + "10.1.1.1 db\n" + block(kubeLine), want: withKube,
-			out: "10.1.1.1 db\n" + block(lhLine, kubeLine)},
-		{name: "our block already right", old: "10.1.1.1 db\n" + block(lhLine, kubeLine), want: withKube},
-		{name: "block no longer needed", old: "127.0.0.1 localhost\n" + block(lhLine), want: onlyLocal,
+			out: "\x00\xff\xfe\t127.0.0.1 localhost\n\xc3(\n" + ourBlock(lhLine, kubeLine)},
+		{name: "block in the middle is moved to the end", old: ourBlock(lhLine) + "10.1.1.1 db\n", want: onlyLocal,
+			out: "10.1.1.1 db\n" + ourBlock(lhLine)},
+		{name: "two blocks become one", old: ourBlock(lhLine) + "10.1.1.1 db\n" + ourBlock(kubeLine), want: withKube,
+			out: "10.1.1.1 db\n" + ourBlock(lhLine, kubeLine)},
+		{name: "our block already right", old: "10.1.1.1 db\n" + ourBlock(lhLine, kubeLine), want: withKube},
+		{name: "block no longer needed", old: "127.0.0.1 localhost\n" + ourBlock(lhLine), want: onlyLocal,
 			out: "127.0.0.1 localhost\n"},
-		{name: "kubernetes added", old: "# x\n" + block(lhLine), want: withKube,
-			out: "# x\n" + block(lhLine, kubeLine)},
-		{name: "kubernetes removed", old: "# x\n" + block(lhLine, kubeLine), want: onlyLocal,
-			out: "# x\n" + block(lhLine)},
+		{name: "kubernetes added", old: "# x\n" + ourBlock(lhLine), want: withKube,
+			out: "# x\n" + ourBlock(lhLine, kubeLine)},
+		{name: "kubernetes removed", old: "# x\n" + ourBlock(lhLine, kubeLine), want: onlyLocal,
+			out: "# x\n" + ourBlock(lhLine)},
 		{name: "nothing wanted removes everything of ours",
-			old: disabled + "10.0.0.1 localhost\n" + block(lhLine), want: nil,
+			old: disabled + "10.0.0.1 localhost\n" + ourBlock(lhLine), want: nil,
 			out: "10.0.0.1 localhost\n"},
 		{name: "disabled line that no longer conflicts is restored",
 			old: disabled + "10.0.0.1 kubernetes.docker.internal\n127.0.0.1 localhost\n", want: onlyLocal,
 			out: "10.0.0.1 kubernetes.docker.internal\n127.0.0.1 localhost\n"},
 		{name: "restored line can satisfy", old: disabled + "127.0.0.1 localhost\n", want: onlyLocal,
 			out: "127.0.0.1 localhost\n"},
-		{name: "disabled line still conflicting stays", old: disabled + "10.0.0.1 localhost\n" + block(lhLine), want: onlyLocal},
+		{name: "disabled line still conflicting stays", old: disabled + "10.0.0.1 localhost\n" + ourBlock(lhLine), want: onlyLocal},
 		{name: "prefix before a comment is a foreign comment",
 			old: disabled + "# END docker installer\n" + disabled + "\n", want: onlyLocal,
-			out: disabled + "# END docker installer\n" + disabled + "\n" + block(lhLine)},
+			out: disabled + "# END docker installer\n" + disabled + "\n" + ourBlock(lhLine)},
 		{name: "orphan markers are foreign text", old: end + "\nfoo\n" + begin + "\n", want: onlyLocal,
-			out: end + "\nfoo\n" + begin + "\n" + block(lhLine)},
-		{name: "orphan BEGIN before a block", old: begin + "\n10.1.1.1 db\n" + block(lhLine), want: onlyLocal},
+			out: end + "\nfoo\n" + begin + "\n" + ourBlock(lhLine)},
+		{name: "orphan BEGIN before a block", old: begin + "\n10.1.1.1 db\n" + ourBlock(lhLine), want: onlyLocal},
 		{name: "other products' blocks are foreign",
 			old: "# BEGIN podman installer\n127.0.0.1 localhost\n# END podman installer\n", want: onlyLocal},
 		{name: "marker with trailing text is foreign", old: begin + " v2\n", want: onlyLocal,
-			out: begin + " v2\n" + block(lhLine)},
+			out: begin + " v2\n" + ourBlock(lhLine)},
 		{name: "duplicate wanted entries written once", old: "", want: []Entry{localhost, {IP: loopback, Name: "LOCALHOST"}},
-			out: block(lhLine)},
+			out: ourBlock(lhLine)},
 		{name: "non-loopback wanted entry is no conflict with itself",
 			old: "10.0.0.1 k\n10.0.0.2 k\n", want: []Entry{{IP: netip.MustParseAddr("10.0.0.1"), Name: "k"}},
 			out: "10.0.0.1 k\n" + disabled + "10.0.0.2 k\n"},
@@ -162,15 +164,15 @@ func TestRemove(t *testing.T) {
 	}{
 		{name: "macOS stock", old: macOSHosts},
 		{name: "Docker Desktop block is not ours", old: dockerDesktopHosts},
-		{name: "block and disabled line", old: disabled + "10.0.0.1 localhost\n::1 localhost\n" + block(lhLine),
+		{name: "block and disabled line", old: disabled + "10.0.0.1 localhost\n::1 localhost\n" + ourBlock(lhLine),
 			out: "10.0.0.1 localhost\n::1 localhost\n"},
 		{name: "missing final newline comes back", old: "::1 localhost\n" + begin + "\n" + lhLine + "\n" + end,
 			out: "::1 localhost"},
 		{name: "CRLF missing final newline comes back", old: "::1 localhost\r\n" + begin + "\r\n" + lhLine + "\r\n" + end,
 			out: "::1 localhost"},
 		{name: "only the LF of a CR LF pair", old: "a\r\n" + begin + "\n" + lhLine + "\n" + end, out: "a\r"},
-		{name: "block in the middle", old: "a\n" + block(lhLine) + "b\n", out: "a\nb\n"},
-		{name: "block only", old: block(lhLine, kubeLine), out: "\x00"},
+		{name: "block in the middle", old: "a\n" + ourBlock(lhLine) + "b\n", out: "a\nb\n"},
+		{name: "block only", old: ourBlock(lhLine, kubeLine), out: "\x00"},
 		{name: "nested markers are one block", old: "a\n" + begin + "\n" + begin + "\n" + end + "\n" + end + "\nb\n", out: "a\nb\n"},
 		{name: "orphans stay", old: end + "\n" + begin + "\nx\n" + begin + "\n" + end + "\n", out: end + "\n" + begin + "\nx\n"},
 		{name: "disabled prefix before a comment is foreign", old: disabled + "# x\n"},
@@ -198,7 +200,7 @@ func TestRemove(t *testing.T) {
 func TestDisableRestoresExactly(t *testing.T) {
 	old := "##\n10.0.0.1   localhost\t# VPN said so\r\n::1 localhost\n"
 	out, changed := Ensure([]byte(old), "docker", withKube)
-	want := "##\n" + disabled + "10.0.0.1   localhost\t# VPN said so\r\n::1 localhost\n" + block(lhLine, kubeLine)
+	want := "##\n" + disabled + "10.0.0.1   localhost\t# VPN said so\r\n::1 localhost\n" + ourBlock(lhLine, kubeLine)
 	if !changed || string(out) != want {
 		t.Fatalf("Ensure:\n got %q\nwant %q", out, want)
 	}
@@ -215,14 +217,14 @@ func TestInspect(t *testing.T) {
 		want Report
 	}{
 		{name: "stock macOS", old: macOSHosts, want: Report{}},
-		{name: "block with both", old: "x\n" + block(lhLine, kubeLine),
+		{name: "block with both", old: "x\n" + ourBlock(lhLine, kubeLine),
 			want: Report{Blocks: 1, Entries: withKube}},
 		{name: "disabled lines and a block",
-			old:  disabled + "10.0.0.1 localhost\n" + disabled + "0.0.0.0 localhost\n" + block(lhLine),
+			old:  disabled + "10.0.0.1 localhost\n" + disabled + "0.0.0.0 localhost\n" + ourBlock(lhLine),
 			want: Report{Blocks: 1, Disabled: 2, Entries: onlyLocal}},
-		{name: "two blocks", old: block(lhLine) + "x\n" + block(kubeLine),
+		{name: "two blocks", old: ourBlock(lhLine) + "x\n" + ourBlock(kubeLine),
 			want: Report{Blocks: 2, Entries: withKube}},
-		{name: "disabled line inside a block is not counted", old: block(disabled + "10.0.0.1 localhost"),
+		{name: "disabled line inside a block is not counted", old: ourBlock(disabled + "10.0.0.1 localhost"),
 			want: Report{Blocks: 1}},
 		{name: "foreign comment with prefix", old: disabled + "# x\n", want: Report{}},
 	}
@@ -284,7 +286,7 @@ func TestWindowBoundaries(t *testing.T) {
 			pad + "10.0.0.3\tKubernetes.docker.internal\n"
 		out, _ := Ensure([]byte(old), "docker", withKube)
 		want := pad + disabled + "10.0.0.1 localhost\n" + pad + pad + disabled + "10.0.0.2 kubernetes.docker.internal\n" +
-			pad + disabled + "10.0.0.3\tKubernetes.docker.internal\n" + block(lhLine, kubeLine)
+			pad + disabled + "10.0.0.3\tKubernetes.docker.internal\n" + ourBlock(lhLine, kubeLine)
 		if string(out) != want {
 			t.Fatalf("shift %d: output differs at byte %d", shift, firstDiff(out, []byte(want)))
 		}
@@ -302,4 +304,17 @@ func firstDiff(a, b []byte) int {
 		return -1
 	}
 	return min(len(a), len(b))
+}
+
+// TestBlockIsTheSharedFormat: the hosts block is package block's, the
+// format the installer's shell blocks use too.
+func TestBlockIsTheSharedFormat(t *testing.T) {
+	lo := netip.MustParseAddr("127.0.0.1")
+	for _, in := range []string{"", "a b\n", "10.0.0.2 x", "10.0.0.2 x\r\n"} {
+		got, _ := Ensure([]byte(in), "docker", []Entry{{lo, "localhost"}})
+		want, _ := block.Ensure([]byte(in), block.MustNew("docker"), []string{"127.0.0.1 localhost"})
+		if !bytes.Equal(got, want) {
+			t.Errorf("%q: hostsfile gives %q, block %q", in, got, want)
+		}
+	}
 }

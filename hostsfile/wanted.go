@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"runtime"
+	"sync"
 )
 
 // wanted is the set of entries Ensure was asked for and what the file's
@@ -90,17 +92,10 @@ func (w *wanted) missing() bool {
 }
 
 // appendBlock appends our block with the entries no foreign line provides.
-// open means the file's last line has no line break: we add one before the
-// block and leave the block's last line without one, so the file still
-// ends without a final line break and Remove can give the file back.
+// open means the file's last line has no line break (see block.Marks'
+// AppendHead and AppendTail).
 func (w *wanted) appendBlock(dst []byte, m marks, eol string, open bool) []byte {
-	if open {
-		dst = append(dst, eol...)
-	}
-	dst = append(dst, beginHead...)
-	dst = append(dst, m.product...)
-	dst = append(dst, markerTail...)
-	dst = append(dst, eol...)
+	dst = m.AppendHead(dst, eol, open)
 	for i, e := range w.entries {
 		if w.sat[i] {
 			continue
@@ -110,13 +105,7 @@ func (w *wanted) appendBlock(dst []byte, m marks, eol string, open bool) []byte 
 		dst = append(dst, e.Name...)
 		dst = append(dst, eol...)
 	}
-	dst = append(dst, endHead...)
-	dst = append(dst, m.product...)
-	dst = append(dst, markerTail...)
-	if !open {
-		dst = append(dst, eol...)
-	}
-	return dst
+	return m.AppendTail(dst, eol, open)
 }
 
 // lineEdit adds the disable prefix at the start of a line, or with restore
@@ -133,13 +122,81 @@ type lineEdit struct {
 // disable or restore appended. Every other line is jumped over. If
 // disabled is not nil, it counts the lines carrying our disable prefix.
 func (w *wanted) pass(data []byte, m marks, spans []span, comments bool, edits []lineEdit, disabled *int) []lineEdit {
+	if len(w.names) > 0 {
+		w.chooseAnchors(data)
+	}
+	parts := min(runtime.GOMAXPROCS(0), maxParts, len(data)/partMin)
+	if parts < 2 || !comments && len(w.names) == 0 {
+		return w.passRange(data, 0, m, spans, comments, edits, disabled)
+	}
+	return passParts(*w, parts, data, m, spans, comments, edits, disabled)
+}
+
+// passParts is pass on a big file: parts of it, cut at line starts, are
+// scanned at once, each with its own marks of the entries provided (w's
+// are the union); their edits are in file order, and so is their
+// concatenation. w is a copy, so that only this path allocates it.
+func passParts(w wanted, parts int, data []byte, m marks, spans []span, comments bool, edits []lineEdit, disabled *int) []lineEdit {
+	type result struct {
+		edits    []lineEdit
+		sat      []bool
+		disabled int
+	}
+	res := make([]result, parts)
+	var wg sync.WaitGroup
+	from := 0
+	for i := range parts {
+		to := len(data)
+		if i < parts-1 {
+			to = len(data) / parts * (i + 1)
+			if q := bytes.IndexByte(data[to:], '\n'); q >= 0 {
+				to += q + 1
+			} else {
+				to = len(data)
+			}
+		}
+		if to < from {
+			to = from
+		}
+		wg.Add(1)
+		go func(i, from, to int) {
+			defer wg.Done()
+			pw := w
+			pw.sat = make([]bool, len(w.sat))
+			r := &res[i]
+			r.edits = pw.passRange(data[:to], from, m, spans, comments, nil, &r.disabled)
+			r.sat = pw.sat
+		}(i, from, to)
+		from = to
+	}
+	wg.Wait()
+	for _, r := range res {
+		edits = append(edits, r.edits...)
+		if disabled != nil {
+			*disabled += r.disabled
+		}
+		for i, s := range r.sat {
+			w.sat[i] = w.sat[i] || s
+		}
+	}
+	return edits
+}
+
+// partMin and maxParts: a file is scanned in parts, at once, only when
+// each part is at least 8 MB (starting the goroutines costs a few µs,
+// the part a few ms) and in at most 4 (memory bandwidth, not cores, is
+// the limit beyond).
+const partMin, maxParts = 8 << 20, 4
+
+// passRange is pass over the lines starting in data[from:], the names'
+// anchors already chosen.
+func (w *wanted) passRange(data []byte, from int, m marks, spans []span, comments bool, edits []lineEdit, disabled *int) []lineEdit {
 	var streamBuf [8]stream
 	streams := streamBuf[:0]
 	if comments {
 		streams = addStream(streams, commentChar)
 	}
 	if len(w.names) > 0 {
-		w.chooseAnchors(data)
 		for _, a := range w.names {
 			streams = addStream(streams, a.c)
 			streams = addStream(streams, upper(a.c))
@@ -169,9 +226,9 @@ func (w *wanted) pass(data []byte, m marks, spans []span, comments bool, edits [
 		}
 	}
 	ev := newEvents(data, streams)
-	off := 0 // where to look for the next event
-	lo := 0  // a line start at or before any line still to visit
-	si := 0  // first span that may hold the next event
+	off := from // where to look for the next event
+	lo := from  // a line start at or before any line still to visit
+	si := 0     // first span that may hold the next event
 	for {
 		// The stream that gave the last event, inline: with an anchor
 		// byte common in the file this path is taken about once a line.
@@ -201,11 +258,13 @@ func (w *wanted) pass(data []byte, m marks, spans []span, comments bool, edits [
 				continue
 			}
 		}
-		for si < len(spans) && spans[si].end <= p {
+		for si < len(spans) && spans[si].End <= p {
 			si++
 		}
-		if si < len(spans) && spans[si].start <= p {
-			off, lo = spans[si].end, spans[si].end
+		if si < len(spans) && spans[si].Start <= p {
+			// A part's data may end inside the span.
+			off = min(spans[si].End, len(data))
+			lo = off
 			continue
 		}
 		ls := p

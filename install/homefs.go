@@ -39,6 +39,7 @@ func (h homeFS) Resolve(p string) (string, error) {
 func (h homeFS) Lstat(p string) (fs.FileInfo, error)     { return h.sub.Lstat(h.in(p)) }
 func (h homeFS) Stat(p string) (fs.FileInfo, error)      { return h.sub.Stat(h.in(p)) }
 func (h homeFS) ReadFile(p string) ([]byte, error)       { return h.sub.ReadFile(h.in(p)) }
+func (h homeFS) Open(p string) (fs.File, error)          { return h.sub.Open(h.in(p)) }
 func (h homeFS) ReadDir(p string) ([]fs.DirEntry, error) { return h.sub.ReadDir(h.in(p)) }
 func (h homeFS) Readlink(p string) (string, error)       { return h.sub.Readlink(h.in(p)) }
 func (h homeFS) Mkdir(p string, perm fs.FileMode) error  { return h.sub.Mkdir(h.in(p), perm) }

@@ -8,13 +8,14 @@ import (
 	"net/netip"
 
 	"github.com/macfleet/installer/hostsfile"
+	"github.com/macfleet/installer/install/rootfs"
 )
 
 const hostsPath = "/etc/hosts"
 
 var loopback = netip.MustParseAddr("127.0.0.1")
 
-// wantedHosts are the entries of SPEC.md §4 step 6.
+// wantedHosts are the entries of the hosts step (docs/README.md, step 6).
 func wantedHosts(opts Options) []hostsfile.Entry {
 	want := []hostsfile.Entry{{IP: loopback, Name: "localhost"}}
 	if opts.Kubernetes {
@@ -33,9 +34,11 @@ func resolveHosts(env *Env) (string, error) {
 }
 
 // planHosts is step 6. The hosts file may be an ad-blocking list of a
-// million lines, so it is read once and scanned once (hostsfile.Plan gives
-// the receipt, the log line and the write), written as pieces of the bytes
-// read, and at apply time re-read only if its stat changed (see hostsEdit).
+// million lines, so every transition (append or replace our block, drop a
+// line of it, disable or re-enable a foreign line) reads it once and scans
+// it once (hostsfile.Plan gives the receipt, the log line and the write),
+// writes it as pieces of the bytes read, and at apply time re-reads it only
+// if its stat changed (see hostsEdit).
 func (p *planner) planHosts() error {
 	const step = "hosts"
 	target, err := resolveHosts(p.env)
@@ -48,6 +51,9 @@ func (p *planner) planHosts() error {
 	if err != nil {
 		return err
 	}
+	// This step leaves the file as wanted, our block gone included: the
+	// receipt's old hosts item is no leftover to remove a second time.
+	p.supersede("hosts", hostsPath)
 	name := p.opts.Product.Name
 	want := wantedHosts(p.opts)
 	e := hostsfile.Plan(st.data, name, want)
@@ -68,12 +74,47 @@ func (p *planner) planHosts() error {
 		perm, o = st.perm, owner{uid: st.uid, gid: st.gid, name: displayOwner("", st.uid, st.gid)}
 		detail = describeHostsEdit(e)
 	}
-	h := &hostsEdit{fsys: fsys, target: target, st: st, stamp: stamp, stamped: stamped, edit: e,
-		replan: func(b []byte) hostsfile.Edit { return hostsfile.Plan(b, name, want) },
-		perm:   perm, owner: p.fsOwner(o), chown: p.env.applyOwnership()}
+	p.addHostsEdit(step, fsys, target, st, stamp, stamped, e, perm, o, detail,
+		func(b []byte) hostsfile.Edit { return hostsfile.Plan(b, name, want) })
+	return nil
+}
+
+// planHostsRemove is uninstall's hosts item: our block out and the lines
+// we disabled back, with the same one read, one scan and streaming write
+// as the install.
+func (p *planner) planHostsRemove(it Item, fsys rootfs.FS, target string) error {
+	p.removeStaleUndo(it.Step, target)
+	st, stamp, stamped, err := observeStamped(fsys, target)
+	if err != nil || !st.exists {
+		return err
+	}
+	name := p.opts.Product.Name
+	e := hostsfile.PlanRemove(st.data, name)
+	if !e.Changed {
+		return nil
+	}
+	chown := p.env.applyOwnership()
+	if it.Created && e.Len() == 0 {
+		// The file holds nothing but our block: a few bytes to keep.
+		p.add(Op{Step: it.Step, Action: "remove", Path: target, Detail: "created by install",
+			Do:   func() error { return fsys.Remove(target) },
+			Undo: func() error { return st.restore(fsys, target, chown) },
+		})
+		return nil
+	}
+	o := owner{uid: st.uid, gid: st.gid, name: displayOwner("", st.uid, st.gid)}
+	p.addHostsEdit(it.Step, fsys, target, st, stamp, stamped, e, st.perm, o, "remove our block",
+		func(b []byte) hostsfile.Edit { return hostsfile.PlanRemove(b, name) })
+	return nil
+}
+
+// addHostsEdit plans the write of e over the hosts file observed as st.
+func (p *planner) addHostsEdit(step string, fsys rootfs.FS, target string, st fileState, s stamp, stamped bool,
+	e hostsfile.Edit, perm fs.FileMode, o owner, detail string, replan func([]byte) hostsfile.Edit) {
+	h := &hostsEdit{fsys: fsys, target: target, st: st, stamp: s, stamped: stamped, edit: e,
+		replan: replan, perm: perm, owner: p.fsOwner(o), chown: p.env.applyOwnership()}
 	p.add(Op{Step: step, Action: "edit", Path: target, Owner: o.name, Mode: fmt.Sprintf("%04o", perm), Detail: detail,
 		Do: h.do, Undo: h.undo, Commit: h.commit})
-	return nil
 }
 
 func describeHostsEdit(e hostsfile.Edit) string {

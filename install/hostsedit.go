@@ -4,8 +4,10 @@ package install
 // every access goes through rootfs, inside the target root.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"strings"
@@ -104,6 +106,17 @@ func (h *hostsEdit) do() error {
 	default:
 		s, ok := stampOf(fi)
 		fresh = !h.st.exists || !h.stamped || !ok || s != h.stamp
+		if fresh && h.st.exists && fi.Mode().IsRegular() && fi.Size() == int64(len(h.st.data)) {
+			// Most often a stamp too fresh to trust (the file was
+			// written just before this run read it) over the very bytes
+			// planned on: compare them in chunks, without a second
+			// file-sized buffer.
+			same, err := sameBytes(h.fsys, h.target, h.st.data)
+			if err != nil {
+				return err
+			}
+			fresh = !same
+		}
 	}
 	e := h.edit
 	if fresh {
@@ -143,6 +156,30 @@ func (h *hostsEdit) do() error {
 	h.wrote = true
 	h.edit, h.st = hostsfile.Edit{}, fileState{} // not needed any more
 	return nil
+}
+
+// sameBytes reports whether the file p holds exactly data, reading it in
+// chunks of 256 KiB.
+func sameBytes(fsys rootfs.FS, p string, data []byte) (bool, error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	buf := make([]byte, 256<<10)
+	for off := 0; ; {
+		n, err := io.ReadFull(f, buf)
+		if n > len(data)-off || !bytes.Equal(buf[:n], data[off:off+n]) {
+			return false, nil
+		}
+		off += n
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return off == len(data), nil
+		case err != nil:
+			return false, err
+		}
+	}
 }
 
 // noHardLinks reports whether err says the file system cannot link.

@@ -1,6 +1,7 @@
 package install
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,10 +12,19 @@ import (
 	"github.com/macfleet/installer/install/rootfs"
 )
 
-// readCounter counts whole-file reads of the hosts file.
+// readCounter counts whole-file reads of the hosts file, and with opens
+// its chunked reads.
 type readCounter struct {
 	rootfs.FS
 	reads *int
+	opens *int
+}
+
+func (c readCounter) Open(p string) (fs.File, error) {
+	if strings.HasSuffix(p, "/hosts") && c.opens != nil {
+		*c.opens++
+	}
+	return c.FS.Open(p)
 }
 
 func (c readCounter) ReadFile(p string) ([]byte, error) {
@@ -43,7 +53,7 @@ func hostsRoot(t *testing.T, content string) (string, *planner, *int) {
 	t.Cleanup(func() { r.Close() })
 	reads := 0
 	d, _ := product.Builtin("docker")
-	p := &planner{env: &Env{FS: readCounter{r, &reads}, Euid: os.Geteuid()}, opts: Options{Product: d, Kubernetes: true}}
+	p := &planner{env: &Env{FS: readCounter{FS: r, reads: &reads}, Euid: os.Geteuid()}, opts: Options{Product: d, Kubernetes: true}}
 	return dir, p, &reads
 }
 
@@ -139,18 +149,39 @@ func TestHostsChangedSincePlan(t *testing.T) {
 }
 
 // TestHostsRacyStampRereads: a file changed just before the read may
-// change again in the same timestamp tick, so its stamp is not trusted.
+// change again in the same timestamp tick, so its stamp is not trusted:
+// apply compares the bytes, in chunks (no second file-sized buffer), and
+// re-reads and re-plans only if they differ.
 func TestHostsRacyStampRereads(t *testing.T) {
-	dir, p, reads := hostsRoot(t, "10.0.0.1 a\n")
-	if err := os.WriteFile(dir+"/etc/hosts", []byte("10.0.0.1 c\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	op := planOnly(t, p)
-	if err := op.Do(); err != nil {
-		t.Fatal(err)
-	}
-	if *reads != 2 {
-		t.Fatalf("%d reads of a file changed %v before planning, want 2", *reads, racyWindow)
+	for _, changed := range []bool{false, true} {
+		dir, p, reads := hostsRoot(t, "10.0.0.1 a\n")
+		opens := 0
+		p.env.FS = readCounter{FS: p.env.FS.(readCounter).FS, reads: reads, opens: &opens}
+		if err := os.WriteFile(dir+"/etc/hosts", []byte("10.0.0.1 c\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		op := planOnly(t, p)
+		want := "10.0.0.1 c\n"
+		if changed {
+			// Same size, within the same tick or not: only the bytes tell.
+			want = "10.0.0.1 d\n"
+			if err := os.WriteFile(dir+"/etc/hosts", []byte(want), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := op.Do(); err != nil {
+			t.Fatal(err)
+		}
+		wantReads := 1
+		if changed {
+			wantReads = 2
+		}
+		if *reads != wantReads || opens != 1 {
+			t.Fatalf("changed %v: %d whole reads and %d compares of a file changed %v before planning, want %d and 1", changed, *reads, opens, racyWindow, wantReads)
+		}
+		if got, _ := os.ReadFile(dir + "/etc/hosts"); !strings.HasPrefix(string(got), want+"# BEGIN docker installer\n") {
+			t.Fatalf("changed %v: hosts %q", changed, got)
+		}
 	}
 }
 

@@ -206,7 +206,7 @@ func (p *planner) planLeftoversWith(undo func(Item) error) error {
 	}
 	old := canonical(p.old.Receipt)
 	for i := len(old) - 1; i >= 0; i-- {
-		if !keep[old[i].Kind+"\x00"+old[i].Path] {
+		if k := old[i].Kind + "\x00" + old[i].Path; !keep[k] && !p.superseded[k] {
 			if err := undo(old[i]); err != nil {
 				return err
 			}

@@ -39,6 +39,17 @@ type planner struct {
 	// app is the app's Info.plist, read once (appInfo).
 	app     appinfo.Info
 	appRead bool
+	// superseded are old receipt items (kind NUL path) a step of this
+	// run already brings to the wanted state, so they are no leftovers.
+	superseded map[string]bool
+}
+
+// supersede marks the old receipt item kind/path as handled by a step.
+func (p *planner) supersede(kind, path string) {
+	if p.superseded == nil {
+		p.superseded = map[string]bool{}
+	}
+	p.superseded[kind+"\x00"+path] = true
 }
 
 // openHome makes paths under home go through a strict sub-root.

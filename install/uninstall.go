@@ -4,11 +4,9 @@ import (
 	"errors"
 	"io/fs"
 	"syscall"
-
-	"github.com/macfleet/installer/hostsfile"
 )
 
-// Uninstall removes exactly what the profile's receipt lists (SPEC.md §5),
+// Uninstall removes exactly what the profile's receipt lists (docs/README.md),
 // restores the hosts lines the installer disabled, and removes the
 // profile. Anything changed since by someone else is left alone. With no
 // profile there is nothing to do.
@@ -99,20 +97,21 @@ func (p *planner) planUndoItem(it Item) error {
 		p.rmdirIfEmpty(it.Step, it.Path)
 	case "file":
 		return p.undoFile(it)
-	case "hosts", "block":
+	case "hosts", "block": // a hosts block, or a block in a shell startup file
 		target, err := fsys.Resolve(it.Path)
 		if err != nil {
 			p.note("%s cannot be resolved safely (%v); left alone", it.Path, err)
 			return nil
 		}
 		if it.Kind == "hosts" {
-			p.removeStaleUndo(it.Step, target)
+			return p.planHostsRemove(it, fsys, target)
 		}
 		st, err := observeFile(fsys, target)
 		if err != nil || !st.exists {
 			return err
 		}
-		remove := p.removeBlockFunc(it.Kind)
+		name := p.opts.Product.Name
+		remove := func(b []byte) []byte { return removeBlock(b, name) }
 		out := remove(st.data)
 		if it.Created && len(out) == 0 {
 			p.add(Op{Step: it.Step, Action: "remove", Path: target, Detail: "created by install",
@@ -130,15 +129,6 @@ func (p *planner) planUndoItem(it Item) error {
 		return Errorf(KindFailed, "receipt item %s has unknown kind %q", it.Path, it.Kind)
 	}
 	return nil
-}
-
-// removeBlockFunc is the pure edit that takes our text out of a file.
-func (p *planner) removeBlockFunc(kind string) func([]byte) []byte {
-	name := p.opts.Product.Name
-	if kind == "hosts" {
-		return func(b []byte) []byte { out, _ := hostsfile.Remove(b, name); return out }
-	}
-	return func(b []byte) []byte { return removeBlock(b, name) }
 }
 
 // undoFile plans the removal of a file the installer wrote, or puts back

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 
 	"github.com/macfleet/installer/hostsfile"
+	"github.com/macfleet/installer/hostsfile/block"
 	"github.com/macfleet/installer/install"
 	"github.com/macfleet/installer/install/rootfs"
 )
@@ -130,7 +131,7 @@ func checkItem(fsys rootfs.FS, it install.Item, productName string) (ReceiptStat
 			}
 			return ReceiptPresent, fmt.Sprintf("%d block(s), %d entries, %d disabled line(s)", r.Blocks, len(r.Entries), r.Disabled)
 		}
-		if !install.HasBlock(data, productName) {
+		if len(block.Find(data, block.MustNew(productName), nil)) == 0 {
 			return ReceiptChanged, "our block is gone"
 		}
 	default:

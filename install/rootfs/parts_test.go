@@ -44,3 +44,29 @@ func TestWriteFilePartsAndLink(t *testing.T) {
 		t.Fatalf("outside file changed: %q", b)
 	}
 }
+
+// TestOpenRegularOnly: Open reads a regular file (through a link inside
+// the root, as ReadFile), refuses a FIFO without blocking on it, and does
+// not reach outside the root.
+func TestOpenRegularOnly(t *testing.T) {
+	root, outside := macRoot(t)
+	r := open(t, root)
+	f, err := r.Open("/etc/hosts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	must(t, syscall.Mkfifo(root+"/private/etc/fifo", 0o644))
+	if f, err := r.Open("/etc/fifo"); err == nil {
+		f.Close()
+		t.Fatal("Open accepted a FIFO")
+	}
+	must(t, os.Symlink(outside+"/etc/hosts", root+"/private/etc/away"))
+	if f, err := r.Open("/etc/away"); err == nil {
+		fi, _ := f.Stat()
+		f.Close()
+		if in, _ := os.Stat(outside + "/etc/hosts"); in != nil && os.SameFile(fi, in) {
+			t.Fatal("Open followed a link out of the root")
+		}
+	}
+}

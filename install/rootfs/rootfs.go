@@ -42,6 +42,10 @@ type FS interface {
 	Lstat(p string) (fs.FileInfo, error)
 	Stat(p string) (fs.FileInfo, error)
 	ReadFile(p string) ([]byte, error)
+	// Open opens the regular file p for reading, resolved like ReadFile;
+	// anything else (a FIFO, a device, a link swapped in after the
+	// resolution) is an error, and opening never blocks.
+	Open(p string) (fs.File, error)
 	ReadDir(p string) ([]fs.DirEntry, error)
 	Readlink(p string) (string, error)
 
@@ -292,6 +296,26 @@ func (r *Root) ReadFile(p string) ([]byte, error) {
 	}
 	b, err := r.root.ReadFile(n)
 	return b, wrap("read", p, err)
+}
+
+// Open implements FS.
+func (r *Root) Open(p string) (fs.File, error) {
+	n, err := r.op("open", p, true)
+	if err != nil {
+		return nil, err
+	}
+	f, err := r.root.OpenFile(n, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, wrap("open", p, err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		if err == nil {
+			err = fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+		}
+		return nil, wrap("open", p, err)
+	}
+	return f, nil
 }
 
 // ReadDir implements FS; entries are sorted by name.

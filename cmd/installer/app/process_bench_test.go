@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
@@ -59,25 +60,38 @@ func BenchmarkProcess(b *testing.B) {
 	b.ReportMetric(n/f, "noop/version")
 }
 
-// BenchmarkProcessHosts times the hosts step at process level on a root
-// whose hosts file is big, each run a fresh process as a real install is,
-// against the floor process in the same iteration:
+// BenchmarkProcessHosts times every transition of the hosts step at
+// process level on roots whose hosts file is big, each run a fresh process
+// as a real install is, against the floor process in the same iteration:
 //
 //   - floor: a minimal program that reads a copy of the same hosts file
 //     and writes the same bytes back atomically (temp file, fsync,
-//     rename): the least any editor that writes must do;
-//   - install: `installer install` on a fresh root (every step, the hosts
-//     edit included);
+//     rename): the least any editor that writes must do; run twice per
+//     iteration, first and last, so neither side always meets a warmer
+//     cache;
+//   - append: `installer install --kubernetes` on a fresh root whose hosts
+//     file is the case's: our block appended (holding localhost too when
+//     the file has no loopback localhost line, as lab-1M);
 //   - noop: the same install again, which must find nothing to do;
-//   - stock-install: the same install on a root with the stock macOS
-//     hosts file, so (install-stock)/floor is what the big file adds to
-//     an install, against the floor (the other steps write about 20
-//     small files, each fsynced, whatever the hosts file).
+//   - remove-kubernetes: `install --no-kubernetes` after that: a line of
+//     our block dropped (lab-1M), or the whole block (adblock, whose
+//     localhost line makes ours unneeded);
+//   - insert: `install --kubernetes` on a second root whose file has no
+//     loopback localhost line and, in its middle, foreign lines sending
+//     localhost and the kubernetes name to a LAN address: both disabled
+//     (bytes inserted mid-file) and a block holding localhost appended;
+//   - uninstall: `uninstall` of that root: the block removed and the two
+//     lines re-enabled, giving back the file's exact bytes (checked);
+//   - stock-install: the install on a root with the stock macOS hosts
+//     file, what the other steps cost (about 20 small fsynced files);
+//     (append-stock)/floor and (insert-stock)/floor are what the big
+//     file adds to an install.
 //
-// Medians over b.N of wall time and of each process's max RSS; noop-writes
-// counts entries of the root whose inode, size, mtime or ctime the no-op
-// run changed (want 0). Targets: install/floor ≤ 1.3, noop/floor ≤ 0.5,
-// install max RSS ≤ file size + 20 MB.
+// Every install is every step, not the hosts step alone. Medians over b.N
+// of wall time and of each process's max RSS; noop-writes counts entries
+// of the root whose inode, size, mtime or ctime the no-op run changed
+// (want 0). Targets: every transition ≤ 1.3× floor and max RSS ≤ file
+// size + 20 MB; noop ≤ 0.5× floor.
 func BenchmarkProcessHosts(b *testing.B) {
 	tmp := b.TempDir()
 	bin, floorBin := filepath.Join(tmp, "installer"), filepath.Join(tmp, "floor")
@@ -88,6 +102,7 @@ func BenchmarkProcessHosts(b *testing.B) {
 	}
 	measureBin = floorBin
 	d, _ := product.Builtin("docker")
+	users := []sampleroot.User{{Name: "alice", UID: 501, GID: 20}}
 	for _, c := range []struct {
 		name  string
 		hosts func() []byte
@@ -96,11 +111,17 @@ func BenchmarkProcessHosts(b *testing.B) {
 		{"adblock-60k", func() []byte { return hostsgen.AdBlock(60_000) }},
 		{"adblock-1M", func() []byte { return hostsgen.AdBlock(1_000_000) }},
 	} {
-		hosts := string(c.hosts())
+		hosts := c.hosts()
+		conflicts := withConflicts(hosts, d.KubernetesName)
 		b.Run(c.name, func(b *testing.B) {
-			var floor, install, noop, floorRSS, installRSS, noopRSS, baseInstall, hostsStep []float64
+			ms, rss := map[string][]float64{}, map[string][]float64{}
+			run := func(row, bin string, args ...string) float64 {
+				t, r := runProc(b, bin, args...)
+				ms[row], rss[row] = append(ms[row], t), append(rss[row], r)
+				return t
+			}
 			writes := 0
-			for i := 0; b.Loop(); i++ {
+			for b.Loop() {
 				b.StopTimer()
 				// Removed at once: b.TempDir would keep every 30 MB root to
 				// the end.
@@ -108,69 +129,85 @@ func BenchmarkProcessHosts(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				root := filepath.Join(dir, "root")
-				if err := sampleroot.Build(root, sampleroot.Options{Product: d, Hosts: hosts,
-					Users: []sampleroot.User{{Name: "alice", UID: 501, GID: 20}}}); err != nil {
-					b.Fatal(err)
-				}
-				base := filepath.Join(dir, "base")
-				if err := sampleroot.Build(base, sampleroot.Options{Product: d, Hosts: sampleroot.MacHosts,
-					Users: []sampleroot.User{{Name: "alice", UID: 501, GID: 20}}}); err != nil {
-					b.Fatal(err)
+				root, root2, base := filepath.Join(dir, "root"), filepath.Join(dir, "root2"), filepath.Join(dir, "base")
+				for r, h := range map[string]string{root: string(hosts), root2: string(conflicts), base: sampleroot.MacHosts} {
+					if err := sampleroot.Build(r, sampleroot.Options{Product: d, Hosts: h, Users: users}); err != nil {
+						b.Fatal(err)
+					}
 				}
 				copyPath := filepath.Join(root, "private", "floor-hosts")
-				if err := os.WriteFile(copyPath, []byte(hosts), 0o644); err != nil {
+				if err := os.WriteFile(copyPath, hosts, 0o644); err != nil {
 					b.Fatal(err)
 				}
 				// A real hosts file was not written in the last moment:
 				// a fresher one is re-read at apply (racyWindow).
 				time.Sleep(150 * time.Millisecond)
 				log := "--log-file=" + filepath.Join(dir, "log")
-				args := []string{"install", "--user=alice", "--root=" + root, "--kubernetes", "-q", log}
+				install := func(r string, k8s string) []string {
+					return []string{"install", "--user=alice", "--root=" + r, k8s, "-q", log}
+				}
 				b.StartTimer()
-				// Alternate which runs first, so neither always meets a
-				// warmer cache.
-				if i%2 == 0 {
-					t, rss := runProc(b, floorBin, copyPath)
-					floor, floorRSS = append(floor, t), append(floorRSS, rss)
-				}
-				t, rss := runProc(b, bin, args...)
-				install, installRSS = append(install, t), append(installRSS, rss)
-				// The same install on a stock hosts file: what the other
-				// steps cost in this iteration.
-				tb, _ := runProc(b, bin, "install", "--user=alice", "--root="+base, "--kubernetes", "-q", log)
-				baseInstall, hostsStep = append(baseInstall, tb), append(hostsStep, t-tb)
-				if i%2 == 1 {
-					t, rss := runProc(b, floorBin, copyPath)
-					floor, floorRSS = append(floor, t), append(floorRSS, rss)
-				}
+				run("floor", floorBin, copyPath)
+				run("append", bin, install(root, "--kubernetes")...)
 				b.StopTimer()
 				before := stamps(b, root)
 				b.StartTimer()
-				t, rss = runProc(b, bin, args...)
-				noop, noopRSS = append(noop, t), append(noopRSS, rss)
+				run("noop", bin, install(root, "--kubernetes")...)
 				b.StopTimer()
 				writes += changedEntries(before, stamps(b, root))
+				b.StartTimer()
+				run("remove-kubernetes", bin, install(root, "--no-kubernetes")...)
+				run("insert", bin, install(root2, "--kubernetes")...)
+				run("uninstall", bin, "uninstall", "--root="+root2, "-q", log)
+				run("stock-install", bin, install(base, "--kubernetes")...)
+				run("floor", floorBin, copyPath)
+				b.StopTimer()
+				if got, err := os.ReadFile(filepath.Join(root2, "private", "etc", "hosts")); err != nil || !bytes.Equal(got, conflicts) {
+					b.Fatalf("uninstall did not give back the hosts file (%d bytes, want %d): %v", len(got), len(conflicts), err)
+				}
 				if err := os.RemoveAll(dir); err != nil {
 					b.Fatal(err)
 				}
 				b.StartTimer()
 			}
-			f, in, n := medianF(floor), medianF(install), medianF(noop)
+			f := medianF(ms["floor"])
+			fileMB := float64(len(hosts)) / (1 << 20)
+			b.ReportMetric(fileMB, "file-MB")
 			b.ReportMetric(f, "floor-ms")
-			b.ReportMetric(in, "install-ms")
-			b.ReportMetric(n, "noop-ms")
-			b.ReportMetric(in/f, "install/floor")
-			b.ReportMetric(n/f, "noop/floor")
-			b.ReportMetric(medianF(baseInstall), "stock-install-ms")
-			b.ReportMetric(medianF(hostsStep)/f, "(install-stock)/floor")
-			b.ReportMetric(float64(len(hosts))/(1<<20), "file-MB")
-			b.ReportMetric(medianF(floorRSS), "floor-rss-MB")
-			b.ReportMetric(medianF(installRSS), "install-rss-MB")
-			b.ReportMetric(medianF(noopRSS), "noop-rss-MB")
+			b.ReportMetric(medianF(rss["floor"]), "floor-rss-MB")
+			for _, row := range []string{"append", "insert", "remove-kubernetes", "uninstall", "noop"} {
+				b.ReportMetric(medianF(ms[row]), row+"-ms")
+				b.ReportMetric(medianF(ms[row])/f, row+"/floor")
+				b.ReportMetric(medianF(rss[row])-fileMB, row+"-rss-over-file-MB")
+			}
+			b.ReportMetric(medianF(ms["stock-install"]), "stock-install-ms")
+			// What the big file adds to an install, against the floor:
+			// each iteration's install less its stock install.
+			for _, row := range []string{"append", "insert"} {
+				d := make([]float64, len(ms[row]))
+				for i := range d {
+					d[i] = ms[row][i] - ms["stock-install"][i]
+				}
+				b.ReportMetric(medianF(d)/f, "("+row+"-stock)/floor")
+			}
 			b.ReportMetric(float64(writes), "noop-writes")
 		})
 	}
+}
+
+// withConflicts is hosts without its loopback localhost line and with
+// foreign lines sending localhost and the kubernetes name to LAN
+// addresses in its middle, in the file's own line ending.
+func withConflicts(hosts []byte, kube string) []byte {
+	eol := "\n"
+	if i := bytes.IndexByte(hosts, '\n'); i > 0 && hosts[i-1] == '\r' {
+		eol = "\r\n"
+	}
+	h := bytes.Replace(hosts, []byte("127.0.0.1 localhost"+eol), nil, 1)
+	m := len(h)/2 + bytes.IndexByte(h[len(h)/2:], '\n') + 1
+	out := append([]byte(nil), h[:m]...)
+	out = append(out, "10.0.0.1 localhost"+eol+"10.0.0.2 "+kube+eol...)
+	return append(out, h[m:]...)
 }
 
 // runProc runs one process to its end through "floor -measure": its
