@@ -39,6 +39,14 @@ type planner struct {
 	// app is the app's Info.plist, read once (appInfo).
 	app     appinfo.Info
 	appRead bool
+	// appSkip is set when the app-settings step has ops: the OS may
+	// refuse them at apply time (tolerateOSRefusal).
+	appSkip *appSkip
+	// adoptedApp are the store items of user mode a root install takes
+	// over (planSetupHandover), by path.
+	adoptedApp map[string]Item
+	// warnings are the run's warnings (Result.Warnings).
+	warnings []string
 }
 
 // openHome makes paths under home go through a strict sub-root.

@@ -28,7 +28,12 @@ type Profile struct {
 	PrivilegedPorts bool     `plist:"PrivilegedPorts"`
 	Kubernetes      bool     `plist:"Kubernetes"`
 	Settings        Settings `plist:"Settings"`
-	PolicyKey       string   `plist:"PolicyKey,omitempty"`
+	// AppSettings says the app's own settings store was set (step
+	// app-settings); AppVersion is the app's version the install saw
+	// ("unknown" when its Info.plist has none).
+	AppSettings bool   `plist:"AppSettings"`
+	AppVersion  string `plist:"AppVersion,omitempty"`
+	PolicyKey   string `plist:"PolicyKey,omitempty"`
 	// HelperSHA256 is the sha256 of the vmnetd install took from
 	// --helper-binary: status compares the installed helper with it.
 	HelperSHA256     string    `plist:"HelperSHA256,omitempty"`
@@ -72,6 +77,20 @@ type Item struct {
 	PreviousMode int    `plist:"PreviousMode,omitempty"`
 	PreviousUID  int    `plist:"PreviousUID,omitempty"`
 	PreviousGID  int    `plist:"PreviousGID,omitempty"`
+	// AppKeys are, for an "app-settings" item (the app's settings store),
+	// the keys install set: what each held before the first install that
+	// set it, and the value install wrote.
+	AppKeys []AppKey `plist:"AppKeys,omitempty"`
+}
+
+// AppKey is one key of the app's settings store that install set.
+type AppKey struct {
+	Key string `plist:"Key" json:"key"`
+	// Had says the key was there before; Previous is its raw JSON value.
+	Had      bool   `plist:"Had,omitempty" json:"had,omitempty"`
+	Previous string `plist:"Previous,omitempty" json:"previous,omitempty"`
+	// Value is the raw JSON value install wrote.
+	Value string `plist:"Value" json:"value"`
 }
 
 // encodeProfile gives the profile's canonical XML bytes.
@@ -99,7 +118,7 @@ func DecodeProfile(data []byte) (*Profile, error) {
 	}
 	for i, it := range p.Receipt {
 		switch it.Kind {
-		case "dir", "link", "hosts", "file", "block":
+		case "dir", "link", "hosts", "file", "block", "app-settings":
 		default:
 			return nil, fmt.Errorf("receipt item %d has unknown kind %q", i, it.Kind)
 		}

@@ -43,13 +43,13 @@ func (r *StatusReport) Healthy() bool {
 }
 
 // statusSteps are the components status reports, in install order.
-var statusSteps = []string{"old-helper", "links", "path", "socket", "hosts", "helper", "settings", "profile"}
+var statusSteps = []string{"old-helper", "links", "path", "socket", "hosts", "helper", "settings", appSettingsStep, "profile"}
 
 // OptionsFromProfile is the wanted state a profile records.
 func OptionsFromProfile(p *Profile, d product.Descriptor) Options {
 	return Options{
 		Product: d, User: p.User, CLILocation: p.CLILocation, PathEdit: p.PathEdit,
-		DockerSocket: p.DockerSocket, PrivilegedPorts: p.PrivilegedPorts, Kubernetes: p.Kubernetes,
+		DockerSocket: p.DockerSocket, PrivilegedPorts: p.PrivilegedPorts, Kubernetes: p.Kubernetes, AppSettings: p.AppSettings,
 		Settings: p.Settings, PolicyKey: p.PolicyKey, HelperSHA256: p.HelperSHA256, DryRun: true,
 	}
 }

@@ -99,6 +99,8 @@ func (p *planner) planUndoItem(it Item) error {
 		p.rmdirIfEmpty(it.Step, it.Path)
 	case "file":
 		return p.undoFile(it)
+	case "app-settings":
+		return p.undoAppSettings(it)
 	case "hosts", "block":
 		target, err := fsys.Resolve(it.Path)
 		if err != nil {

@@ -15,8 +15,8 @@ import (
 
 // stepIDs are the steps each command reports, in order.
 var stepIDs = map[string][]string{
-	"install":   {"old-helper", "links", "path", "socket", "hosts", "settings", "profile"},
-	"uninstall": {"profile", "settings", "hosts", "socket", "path", "links"},
+	"install":   {"old-helper", "links", "path", "socket", "hosts", "settings", "app-settings", "profile"},
+	"uninstall": {"profile", "app-settings", "settings", "hosts", "socket", "path", "links"},
 }
 
 type jsonStep struct {
@@ -32,18 +32,21 @@ type jsonError struct {
 }
 
 type jsonOut struct {
-	OK       bool       `json:"ok"`
-	ExitCode int        `json:"exitCode"`
-	Changed  bool       `json:"changed"`
-	Command  string     `json:"command"`
-	Version  string     `json:"version"`
-	Product  string     `json:"product"`
-	User     string     `json:"user"`
-	Root     string     `json:"root"`
-	DryRun   bool       `json:"dryRun,omitempty"`
-	Steps    []jsonStep `json:"steps"`
-	Notes    []string   `json:"notes,omitempty"`
-	Error    *jsonError `json:"error,omitempty"`
+	OK       bool   `json:"ok"`
+	ExitCode int    `json:"exitCode"`
+	Changed  bool   `json:"changed"`
+	Command  string `json:"command"`
+	Version  string `json:"version"`
+	Product  string `json:"product"`
+	User     string `json:"user"`
+	Root     string `json:"root"`
+	DryRun   bool   `json:"dryRun,omitempty"`
+	// AppVersion is the app's version the run saw (install and plan).
+	AppVersion string     `json:"appVersion,omitempty"`
+	Steps      []jsonStep `json:"steps"`
+	Notes      []string   `json:"notes,omitempty"`
+	Warnings   []string   `json:"warnings,omitempty"`
+	Error      *jsonError `json:"error,omitempty"`
 }
 
 func jsonResult(command string, opts install.Options, res *install.Result, err error) jsonOut {
@@ -57,6 +60,8 @@ func jsonResult(command string, opts install.Options, res *install.Result, err e
 	}
 	out.Changed = res.Changed() && !opts.DryRun
 	out.Notes = res.Notes
+	out.Warnings = res.Warnings
+	out.AppVersion = res.AppVersion
 	for _, id := range stepIDs[command] {
 		st := jsonStep{ID: id, Action: "unchanged", Paths: []string{}}
 		for _, op := range res.Ops {
@@ -86,6 +91,9 @@ func writeJSON(w io.Writer, v any) error {
 func printPlan(w io.Writer, command string, opts install.Options, res *install.Result, sources []string) {
 	for _, src := range sources {
 		fmt.Fprintf(w, "setting: %s\n", src)
+	}
+	if res.AppVersion != "" {
+		fmt.Fprintf(w, "app: %s version %s\n", opts.Product.AppBundle, res.AppVersion)
 	}
 	if !res.Changed() {
 		fmt.Fprintf(w, "%s: nothing to change\n", command)

@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	stepIDs["setup"] = []string{"links", "path", "context", "state"}
+	stepIDs["setup"] = []string{"links", "path", "context", "app-settings", "state"}
 }
 
 func setupCommand(deps Deps) *cli.Command {
