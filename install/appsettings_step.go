@@ -114,14 +114,14 @@ func (p *planner) planAppFile(step string, u users.User, dir, file string, st fi
 	}
 	it.Step, it.Home = step, u.Home
 	it.AppKeys = mergeAppKeys(it.AppKeys, appsettings.Observe(st.data, legacy, want))
+	// The dirs an earlier run made stay in the receipt; missing ones are
+	// made the user's 0700.
+	if err := p.ensureDir(step, dir, userOwner(u), 0o700); err != nil {
+		return err
+	}
 	p.receipt = append(p.receipt, it)
 	if st.exists && bytes.Equal(out, st.data) {
 		return nil
-	}
-	if !st.exists {
-		if err := p.ensureDir(step, dir, userOwner(u), 0o700); err != nil {
-			return err
-		}
 	}
 	detail := "new settings store"
 	if st.exists {

@@ -272,5 +272,6 @@ func SetupStatus(env *Env, so SetupOptions) (*StatusReport, error) {
 	}
 	rep.Notes = append(rep.Notes, p.notes...)
 	rep.Components = components(setupSteps, p.ops)
+	rep.judgeFirstLaunch(p.env, p.opts, so.User)
 	return rep, nil
 }

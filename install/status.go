@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"syscall"
 
+	"github.com/macfleet/installer/install/appsettings"
 	"github.com/macfleet/installer/install/launchd"
 	"github.com/macfleet/installer/install/product"
 	"github.com/macfleet/installer/install/users"
@@ -29,7 +30,12 @@ type StatusReport struct {
 	// PrivilegedPorts says the profile has the helper installed.
 	PrivilegedPorts bool        `json:"privilegedPorts,omitempty"`
 	Components      []Component `json:"components"`
-	Notes           []string    `json:"notes,omitempty"`
+	// AppVersion is the app's version ("unknown" when its Info.plist has
+	// none); FirstLaunch whether it asks for an admin password when it
+	// starts, and why (docs/contract.md §14).
+	AppVersion  string               `json:"appVersion,omitempty"`
+	FirstLaunch *appsettings.Verdict `json:"firstLaunch,omitempty"`
+	Notes       []string             `json:"notes,omitempty"`
 }
 
 // Healthy reports whether every component matches.
@@ -87,7 +93,18 @@ func Status(env *Env, d product.Descriptor) (*StatusReport, error) {
 	rep.Notes = res.Notes
 	rep.Components = components(statusSteps, res.Ops)
 	rep.launchdRefusals(env, prof)
+	rep.judgeFirstLaunch(&penv, opts, u)
 	return rep, nil
+}
+
+// judgeFirstLaunch adds the app's version and its first-launch verdict.
+func (r *StatusReport) judgeFirstLaunch(env *Env, opts Options, u users.User) {
+	p := &planner{env: env, opts: opts}
+	if err := p.openHome(u.Home); err != nil {
+		return
+	}
+	v := p.firstLaunch(u)
+	r.AppVersion, r.FirstLaunch = p.appInfo().Version().String(), &v
 }
 
 // launchdRefusals marks as drift each LaunchDaemon of the receipt that

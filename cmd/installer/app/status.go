@@ -141,6 +141,9 @@ func printStatus(deps Deps, rep *install.StatusReport, kind install.Kind) {
 		mode = ": user mode (no admin)"
 	}
 	fmt.Fprintf(w, "%s (user %s)%s\n", stateWord(kind), rep.User, mode)
+	if rep.AppVersion != "" {
+		fmt.Fprintf(w, "app: version %s\n", rep.AppVersion)
+	}
 	for _, c := range rep.Components {
 		switch {
 		case c.OK:
@@ -150,6 +153,9 @@ func printStatus(deps Deps, rep *install.StatusReport, kind install.Kind) {
 		default:
 			fmt.Fprintf(w, "drift  %s: %s\n", c.Name, strings.Join(c.Drift, "; "))
 		}
+	}
+	if rep.FirstLaunch != nil {
+		fmt.Fprintln(w, rep.FirstLaunch.String())
 	}
 	if rep.Offline {
 		fmt.Fprintln(w, "offline: installed, not running (launchd starts the jobs at the image's next boot)")
