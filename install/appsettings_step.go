@@ -73,10 +73,18 @@ func (p *planner) planAppValues(step string, u users.User, want []appsettings.Va
 	}
 	var st [2]fileState
 	for i, f := range []string{store, legacy} {
+		if _, err := p.fsFor(f).Resolve(f); errors.Is(err, fs.ErrPermission) {
+			p.skipAppStep(f, err)
+			return nil
+		}
 		if err := p.checkInHome(u, f); err != nil {
 			return refuse(err)
 		}
 		s, err := observeFile(p.fsFor(f), f)
+		if errors.Is(err, fs.ErrPermission) {
+			p.skipAppStep(f, err)
+			return nil
+		}
 		if err != nil {
 			return refuse(err)
 		}
@@ -96,6 +104,38 @@ func (p *planner) planAppValues(step string, u users.User, want []appsettings.Va
 	}
 	p.tolerateOSRefusal(n)
 	return nil
+}
+
+// skipAppStep skips the step when the OS refuses to let root read the
+// store (macOS's protection of app group containers, or a status run by
+// someone the home is closed to): a one-line warning, and the receipt
+// keeps what earlier runs recorded for the step.
+func (p *planner) skipAppStep(file string, err error) {
+	p.warn("%s", refusalWarning(file, err))
+	if p.old == nil {
+		return
+	}
+	for _, it := range p.old.Receipt {
+		if it.Step == appSettingsStep && !p.hasItem(it.Kind, it.Path) {
+			p.receipt = append(p.receipt, it)
+		}
+	}
+}
+
+// refusalWarning is the one-line warning of a store the OS refused.
+func refusalWarning(file string, err error) string {
+	return fmt.Sprintf("the OS refused access to %s (%v): the app's own settings were not set; on macOS 15+ give the MDM agent Full Disk Access (a Privacy Preferences Policy Control payload, SystemPolicyAllFiles) and rerun, or pass --no-app-settings", file, rootErr(err))
+}
+
+// rootErr is the innermost error (EPERM, EACCES), for a short message.
+func rootErr(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
 
 // planAppFile plans the member-level edit of one store file.
@@ -211,7 +251,7 @@ func (p *planner) tolerateOSRefusal(n int) {
 			err := do()
 			if err != nil && errors.Is(err, fs.ErrPermission) {
 				s.on = true
-				s.warning = fmt.Sprintf("the OS refused to write %s (%v): the app's own settings were not set; on macOS 15+ give the MDM agent Full Disk Access (a Privacy Preferences Policy Control payload, SystemPolicyAllFiles) and rerun, or pass --no-app-settings", at, errors.Unwrap(err))
+				s.warning = refusalWarning(at, err)
 				for j := len(s.undo) - 1; j >= 0; j-- {
 					_ = s.undo[j]()
 				}

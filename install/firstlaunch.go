@@ -1,6 +1,7 @@
 package install
 
 import (
+	"errors"
 	"io/fs"
 	"path"
 	"syscall"
@@ -16,18 +17,59 @@ import (
 const maxStore = 1 << 20
 
 // readStore reads one store file through the home's strict root: only a
-// regular file of at most maxStore bytes; nil otherwise.
-func (p *planner) readStore(file string) []byte {
+// regular file of at most maxStore bytes; nil otherwise, with the error
+// when the OS refused access.
+func (p *planner) readStore(file string) ([]byte, error) {
 	fsys := p.fsFor(file)
 	fi, err := fsys.Lstat(file)
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, err
+	}
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxStore {
-		return nil
+		return nil, nil
 	}
 	b, err := fsys.ReadFile(file)
-	if err != nil {
-		return nil
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, err
 	}
-	return b
+	return b, nil
+}
+
+// appStore is the store the app reads at launch: its bytes (nil: none)
+// and key case; err when the OS refused access.
+func (p *planner) appStore(u users.User) (data []byte, legacy bool, err error) {
+	_, store, lfile := p.appStoreFiles(u)
+	sdata, err := p.readStore(store)
+	if err != nil {
+		return nil, false, err
+	}
+	ldata, err := p.readStore(lfile)
+	if err != nil {
+		return nil, false, err
+	}
+	isLegacy, ok := appsettings.ReadFile(sdata != nil, ldata != nil, p.readsStore())
+	switch {
+	case !ok:
+		return nil, false, nil
+	case isLegacy:
+		return ldata, true, nil
+	}
+	return sdata, false, nil
+}
+
+// appSettingsDrift is status's check of the app's store: each wanted key
+// has its value in the file the app reads. nil when it has, or when the
+// store cannot be read by this caller.
+func (p *planner) appSettingsDrift(u users.User) []string {
+	data, legacy, err := p.appStore(u)
+	switch {
+	case err != nil:
+		return nil
+	case data == nil:
+		_, store, _ := p.appStoreFiles(u)
+		return []string{"the app has no settings store (" + store + " is missing)"}
+	}
+	return appsettings.Drift(data, legacy, appsettings.Wanted(p.appWant()))
 }
 
 // FirstLaunch observes what the app will see at its first launch for u and
@@ -44,14 +86,7 @@ func (p *planner) firstLaunchFacts(u users.User) appsettings.Facts {
 	v := info.Version()
 	f := appsettings.Facts{OwnHelperEra: v.Known() && d.HasOwnHelper(v), SocketLink: d.SocketLink, VmnetdVersion: info.VmnetdVersion}
 	if d.GroupContainer != "" {
-		_, store, legacy := p.appStoreFiles(u)
-		sdata, ldata := p.readStore(store), p.readStore(legacy)
-		if isLegacy, ok := appsettings.ReadFile(sdata != nil, ldata != nil, p.readsStore()); ok {
-			f.Store, f.Legacy = sdata, isLegacy
-			if isLegacy {
-				f.Store = ldata
-			}
-		}
+		f.Store, f.Legacy, _ = p.appStore(u)
 	}
 	fsys := p.env.FS
 	if tools, err := bundledTools(p.env, d.BundledCLIDir()); err == nil {

@@ -90,7 +90,7 @@ func Status(env *Env, d product.Descriptor) (*StatusReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.Notes = res.Notes
+	rep.Notes = append(res.Notes, res.Warnings...)
 	rep.Components = components(statusSteps, res.Ops)
 	rep.launchdRefusals(env, prof)
 	rep.judgeFirstLaunch(&penv, opts, u)
@@ -105,6 +105,16 @@ func (r *StatusReport) judgeFirstLaunch(env *Env, opts Options, u users.User) {
 	}
 	v := p.firstLaunch(u)
 	r.AppVersion, r.FirstLaunch = p.appInfo().Version().String(), &v
+	if !opts.AppSettings || opts.Product.GroupContainer == "" {
+		return
+	}
+	for i := range r.Components {
+		if c := &r.Components[i]; c.Name == appSettingsStep && c.OK {
+			if d := p.appSettingsDrift(u); len(d) > 0 {
+				c.OK, c.Drift = false, d
+			}
+		}
+	}
 }
 
 // launchdRefusals marks as drift each LaunchDaemon of the receipt that
