@@ -69,7 +69,15 @@ func Install(env *Env, opts Options) (*Result, error) {
 		return nil, Errorf(KindFailed, "%w", err)
 	}
 	if s := res.appSkip; s != nil && s.on {
+		// Skipped: the step's ops did nothing (or were undone).
 		res.Warnings = append(res.Warnings, s.warning)
+		kept := res.Ops[:0:0]
+		for _, op := range res.Ops {
+			if op.Step != appSettingsStep {
+				kept = append(kept, op)
+			}
+		}
+		res.Ops = kept
 	}
 	return res, nil
 }
