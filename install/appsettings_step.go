@@ -159,6 +159,18 @@ func (p *planner) planAppFile(step string, u users.User, dir, file string, st fi
 	if err := p.ensureDir(step, dir, userOwner(u), 0o700); err != nil {
 		return err
 	}
+	// ensureDir puts back the owner and mode of the group container when
+	// it is ours; its parents, when ours, too (a run killed between a
+	// mkdir and its chown leaves a root-owned ~/Library).
+	for d := path.Dir(dir); d != u.Home && under(d, u.Home); d = path.Dir(d) {
+		if _, ours := p.oldItem("dir", d); ours && !p.fixedDirs[d] {
+			if p.fixedDirs == nil {
+				p.fixedDirs = map[string]bool{}
+			}
+			p.fixedDirs[d] = true
+			p.fixOwnerMode(step, d, userOwner(u), 0o700)
+		}
+	}
 	p.receipt = append(p.receipt, it)
 	if st.exists && bytes.Equal(out, st.data) {
 		return nil

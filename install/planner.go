@@ -47,6 +47,8 @@ type planner struct {
 	adoptedApp map[string]Item
 	// warnings are the run's warnings (Result.Warnings).
 	warnings []string
+	// fixedDirs are dirs whose owner and mode this run already checked.
+	fixedDirs map[string]bool
 }
 
 // openHome makes paths under home go through a strict sub-root.
