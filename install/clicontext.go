@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path"
 
+	"github.com/macfleet/installer/install/appsettings"
 	"github.com/macfleet/installer/install/rootfs"
 	"github.com/macfleet/installer/install/users"
 )
@@ -90,7 +91,7 @@ func (p *planner) contextValid(meta, host string) bool {
 // as the docker CLI lays it out.
 func newConfig(name string) []byte {
 	q, _ := json.Marshal(name)
-	return concat([]byte("{\n\t\""+currentContextKey+"\": "), q, []byte("\n}"))
+	return appsettings.Concat([]byte("{\n\t\""+currentContextKey+"\": "), q, []byte("\n}"))
 }
 
 // withCurrentContext sets currentContext in a config.json's bytes.
@@ -98,12 +99,12 @@ func withCurrentContext(data []byte, name string) ([]byte, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return newConfig(name), nil
 	}
-	o, err := parseObject(data)
+	o, err := appsettings.Parse(data)
 	if err != nil {
 		return nil, err
 	}
 	q, _ := json.Marshal(name)
-	return setMember(data, o, currentContextKey, q), nil
+	return appsettings.Set(data, o, currentContextKey, q), nil
 }
 
 // planCurrentContext makes the context current in config.json, keeping
@@ -134,17 +135,17 @@ func (p *planner) planCurrentContext(step string, u users.User) error {
 	if !ours {
 		it = Item{Kind: "current-context", Path: cfg, Target: name, Step: step, Home: u.Home, Created: !st.exists}
 		if st.exists {
-			o, _ := parseObject(st.data)
+			o, _ := appsettings.Parse(st.data)
 			if o != nil {
-				raw, has := o.get(st.data, currentContextKey)
-				if has && isJSONString(raw, name) {
+				raw, has := o.Get(st.data, currentContextKey)
+				if has && appsettings.IsString(raw, name) {
 					return nil // the user made it current: not ours to undo
 				}
 				if has {
 					it.Previous = string(raw)
 				}
 			}
-			if o == nil || len(o.members) == 0 {
+			if o == nil || o.Len() == 0 {
 				it.Existed, it.PreviousData = true, st.data
 			}
 		}
@@ -182,16 +183,16 @@ func (p *planner) undoCurrentContext(it Item, u users.User) error {
 	if !st.exists {
 		return nil
 	}
-	o, err := parseObject(st.data)
+	o, err := appsettings.Parse(st.data)
 	if err != nil {
 		p.note("%s is not valid JSON (%v); currentContext left alone", it.Path, err)
 		return nil
 	}
-	raw, has := o.get(st.data, currentContextKey)
-	if !has || !isJSONString(raw, it.Target) {
+	raw, has := o.Get(st.data, currentContextKey)
+	if !has || !appsettings.IsString(raw, it.Target) {
 		return nil // no longer ours
 	}
-	only := len(o.members) == 1
+	only := o.Len() == 1
 	if only && it.Created {
 		p.add(Op{Step: it.Step, Action: "remove", Path: target, Detail: "created by setup",
 			Do:   func() error { return removeIfUnchanged(fsys, target, st.data) },
@@ -200,19 +201,19 @@ func (p *planner) undoCurrentContext(it Item, u users.User) error {
 		return nil
 	}
 	undo := func(cur []byte) []byte {
-		o, err := parseObject(cur)
+		o, err := appsettings.Parse(cur)
 		if err != nil {
 			return cur
 		}
-		switch raw, has := o.get(cur, currentContextKey); {
-		case !has || !isJSONString(raw, it.Target):
+		switch raw, has := o.Get(cur, currentContextKey); {
+		case !has || !appsettings.IsString(raw, it.Target):
 			return cur
 		case it.Previous != "":
-			return setMember(cur, o, currentContextKey, []byte(it.Previous))
-		case len(o.members) == 1 && it.Existed:
+			return appsettings.Set(cur, o, currentContextKey, []byte(it.Previous))
+		case o.Len() == 1 && it.Existed:
 			return it.PreviousData
 		}
-		return removeMember(cur, o, currentContextKey)
+		return appsettings.Remove(cur, o, currentContextKey)
 	}
 	out := undo(st.data)
 	o2 := owner{uid: st.uid, gid: st.gid, name: displayOwner("", st.uid, st.gid)}

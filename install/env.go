@@ -68,9 +68,12 @@ type Options struct {
 	// PolicyKey is the base64 ed25519 key that may sign policies.
 	PolicyKey  string
 	Kubernetes bool
-	Settings   Settings
-	Force      bool
-	DryRun     bool
+	// AppSettings makes the app's own per-user settings agree with this
+	// install (step app-settings, docs/contract.md §14).
+	AppSettings bool
+	Settings    Settings
+	Force       bool
+	DryRun      bool
 }
 
 // Result is what a run did (or, for a dry run, would do).
@@ -79,6 +82,13 @@ type Result struct {
 	Notes []string
 	// Profile is the profile after the run (nil after uninstall).
 	Profile *Profile
+	// Warnings are what the run could not do and went on without (a
+	// store that is not JSON, a write the OS refused).
+	Warnings []string
+	// AppVersion is the app's version the run saw ("unknown" when its
+	// Info.plist has none); empty for commands that do not read it.
+	AppVersion string
+	appSkip    *appSkip
 }
 
 // Changed reports whether the run changed (or would change) anything.

@@ -68,6 +68,17 @@ func Install(env *Env, opts Options) (*Result, error) {
 	if err := apply(ops, env.logOp, env.Stop); err != nil {
 		return nil, Errorf(KindFailed, "%w", err)
 	}
+	if s := res.appSkip; s != nil && s.on {
+		// Skipped: the step's ops did nothing (or were undone).
+		res.Warnings = append(res.Warnings, s.warning)
+		kept := res.Ops[:0:0]
+		for _, op := range res.Ops {
+			if op.Step != appSettingsStep {
+				kept = append(kept, op)
+			}
+		}
+		res.Ops = kept
+	}
 	return res, nil
 }
 
@@ -95,6 +106,7 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 		{StepHelper, StepHelper, p.planHelper},
 		{StepNewsyslog, StepNewsyslog, p.planNewsyslog},
 		{StepSettings, StepSettings, p.planSettings},
+		{StepAppSettings, StepAppSettings, func() error { return p.planAppSettings(u) }},
 		{"profile-dir", StepProfile, func() error { return p.ensureDir(StepProfile, opts.Product.AppSupportDir, rootWheel, 0o755) }},
 	} {
 		n := len(p.notes)
@@ -117,7 +129,7 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 	for _, st := range GroupByStep(CommandInstall, p.ops) {
 		logDecision(env, st.ID, st.Ops, notes[st.ID])
 	}
-	return &Result{Ops: p.ops, Notes: p.notes, Profile: prof}, nil
+	return &Result{Ops: p.ops, Notes: p.notes, Profile: prof, Warnings: p.warnings, AppVersion: p.appInfo().Version().String(), appSkip: p.appSkip}, nil
 }
 
 // unsafeIfEscape classifies a link that leads out of a user's home as an
@@ -161,6 +173,8 @@ func (p *planner) planProfile(u users.User, old *Profile, oldBytes []byte) (*Pro
 		PrivilegedPorts:  p.opts.PrivilegedPorts,
 		Kubernetes:       p.opts.Kubernetes,
 		Settings:         p.opts.Settings,
+		AppSettings:      p.opts.AppSettings,
+		AppVersion:       p.appInfo().Version().String(),
 		PolicyKey:        p.opts.PolicyKey,
 		HelperSHA256:     p.helperSum,
 		InstallerVersion: p.env.Version,
@@ -185,7 +199,25 @@ func (p *planner) planProfile(u users.User, old *Profile, oldBytes []byte) (*Pro
 	if err != nil {
 		return nil, err
 	}
+	n := len(p.ops)
 	p.writeFile("profile", "write", d.ProfilePath(), data, 0o644, rootWheel, st, fmt.Sprintf("profile for %s", u.Name))
+	if s := p.appSkip; s != nil && len(p.ops) > n {
+		// The OS may refuse the app-settings step at apply time: the
+		// profile then keeps the receipt it had for that step.
+		alt := *prof
+		alt.Receipt = p.receiptSkippingApp()
+		altData, err := encodeProfile(&alt)
+		if err != nil {
+			return nil, err
+		}
+		fsys, fo, do := p.env.FS, p.fsOwner(rootWheel), p.ops[n].Do
+		p.ops[n].Do = func() error {
+			if s.on {
+				return fsys.WriteFile(d.ProfilePath(), altData, 0o644, fo)
+			}
+			return do()
+		}
+	}
 	return prof, nil
 }
 

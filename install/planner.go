@@ -42,6 +42,16 @@ type planner struct {
 	// superseded are old receipt items (kind NUL path) a step of this
 	// run already brings to the wanted state, so they are no leftovers.
 	superseded map[string]bool
+	// appSkip is set when the app-settings step has ops: the OS may
+	// refuse them at apply time (tolerateOSRefusal).
+	appSkip *appSkip
+	// adoptedApp are the store items of user mode a root install takes
+	// over (planSetupHandover), by path.
+	adoptedApp map[string]Item
+	// warnings are the run's warnings (Result.Warnings).
+	warnings []string
+	// fixedDirs are dirs whose owner and mode this run already checked.
+	fixedDirs map[string]bool
 }
 
 // supersede marks the old receipt item kind/path as handled by a step.

@@ -16,6 +16,8 @@ type (
 	Item = profile.Item
 	// Settings are the vendor's own install settings a profile records.
 	Settings = profile.Settings
+	// AppKey is one key of the app's settings store that install set.
+	AppKey = profile.AppKey
 )
 
 // encodeProfile gives the profile's canonical XML bytes.

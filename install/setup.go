@@ -6,6 +6,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/macfleet/installer/install/appsettings"
 	"github.com/macfleet/installer/install/product"
 	"github.com/macfleet/installer/install/rootfs"
 	"github.com/macfleet/installer/install/users"
@@ -54,7 +55,11 @@ func Setup(env *Env, so SetupOptions) (*Result, error) {
 	if err := p.planSetup(so.User, old, oldBytes); err != nil {
 		return nil, err
 	}
-	return applyUnlessDry(env, &Result{Ops: p.ops, Notes: p.notes}, so.DryRun)
+	res, err := applyUnlessDry(env, &Result{Ops: p.ops, Notes: p.notes, Warnings: p.warnings}, so.DryRun)
+	if err == nil && p.appSkip != nil && p.appSkip.on {
+		res.Warnings = append(res.Warnings, p.appSkip.warning)
+	}
+	return res, err
 }
 
 // openSetup makes the planner of a user-mode run: the home opened as a
@@ -92,6 +97,7 @@ func (p *planner) planSetup(u users.User, old *SetupState, oldBytes []byte) erro
 		func() error { return p.planLinks(u) },
 		func() error { return p.planPath(u) },
 		func() error { return p.planContext(u) },
+		func() error { return p.planAppValues(appSettingsStep, u, appsettings.UserMode()) },
 	} {
 		if err := step(); err != nil {
 			return err
@@ -266,5 +272,6 @@ func SetupStatus(env *Env, so SetupOptions) (*StatusReport, error) {
 	}
 	rep.Notes = append(rep.Notes, p.notes...)
 	rep.Components = components(CommandSetup, p.ops)
+	rep.judgeFirstLaunch(p.env, p.opts, so.User)
 	return rep, nil
 }

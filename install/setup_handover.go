@@ -52,7 +52,18 @@ func (p *planner) planSetupHandover(u users.User) error {
 			got, err := p.fsFor(it.Path).Readlink(it.Path)
 			adopt = err == nil && got == it.Target && wanted[it.Path+"\x00"+it.Target]
 		case "dir":
-			adopt = p.receiptHasUnder(it.Path)
+			gdir, _, _ := p.appStoreFiles(u)
+			adopt = p.receiptHasUnder(it.Path) || (p.opts.AppSettings && p.opts.Product.GroupContainer != "" && under(gdir, it.Path))
+		case "app-settings":
+			// The app-settings step takes it over, with what setup knew
+			// of each key before it.
+			if p.opts.AppSettings {
+				if p.adoptedApp == nil {
+					p.adoptedApp = map[string]Item{}
+				}
+				p.adoptedApp[it.Path] = it
+				return true
+			}
 		}
 		if adopt {
 			p.receipt = append(p.receipt, it)

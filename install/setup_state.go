@@ -60,6 +60,8 @@ type stateItem struct {
 	Existed      bool   `json:"existed,omitempty"`
 	PreviousData []byte `json:"previousData,omitempty"`
 	PreviousMode int    `json:"previousMode,omitempty"`
+	// AppKeys are the app settings store's keys setup set.
+	AppKeys []AppKey `json:"appKeys,omitempty"`
 }
 
 // statePath is the state file of u for product d.
@@ -72,7 +74,7 @@ func toStateItems(items []Item) []stateItem {
 	for _, it := range items {
 		out = append(out, stateItem{Kind: it.Kind, Path: it.Path, Target: it.Target, Previous: it.Previous,
 			Created: it.Created, Step: it.Step, SHA256: it.SHA256, Existed: it.Existed,
-			PreviousData: it.PreviousData, PreviousMode: it.PreviousMode})
+			PreviousData: it.PreviousData, PreviousMode: it.PreviousMode, AppKeys: it.AppKeys})
 	}
 	return out
 }
@@ -84,7 +86,7 @@ func (s *SetupState) items(u users.User) ([]Item, error) {
 	out := make([]Item, 0, len(s.Receipt))
 	for i, it := range s.Receipt {
 		switch it.Kind {
-		case "dir", "link", "file", "block", "current-context":
+		case "dir", "link", "file", "block", "current-context", "app-settings":
 		default:
 			return nil, fmt.Errorf("receipt item %d has unknown kind %q", i, it.Kind)
 		}
@@ -93,7 +95,7 @@ func (s *SetupState) items(u users.User) ([]Item, error) {
 			return nil, fmt.Errorf("receipt item %d: %q is not a path inside the home %s", i, it.Path, u.Home)
 		}
 		switch it.Step {
-		case "links", "path", "context":
+		case "links", "path", "context", appSettingsStep:
 		default:
 			return nil, fmt.Errorf("receipt item %d: unknown step %q", i, it.Step)
 		}
@@ -102,6 +104,9 @@ func (s *SetupState) items(u users.User) ([]Item, error) {
 		if it.Kind == "file" && it.Existed {
 			item.Existed, item.PreviousData, item.PreviousMode, item.PreviousUID, item.PreviousGID =
 				true, it.PreviousData, it.PreviousMode&0o777, u.UID, u.GID
+		}
+		if it.Kind == "app-settings" {
+			item.AppKeys = it.AppKeys
 		}
 		if it.Kind == "current-context" {
 			item.Existed, item.PreviousData = it.Existed, it.PreviousData

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"syscall"
 
+	"github.com/macfleet/installer/install/appsettings"
 	"github.com/macfleet/installer/install/launchd"
 	"github.com/macfleet/installer/install/product"
 	"github.com/macfleet/installer/install/users"
@@ -29,7 +30,12 @@ type StatusReport struct {
 	// PrivilegedPorts says the profile has the helper installed.
 	PrivilegedPorts bool        `json:"privilegedPorts,omitempty"`
 	Components      []Component `json:"components"`
-	Notes           []string    `json:"notes,omitempty"`
+	// AppVersion is the app's version ("unknown" when its Info.plist has
+	// none); FirstLaunch whether it asks for an admin password when it
+	// starts, and why (docs/contract.md §14).
+	AppVersion  string               `json:"appVersion,omitempty"`
+	FirstLaunch *appsettings.Verdict `json:"firstLaunch,omitempty"`
+	Notes       []string             `json:"notes,omitempty"`
 }
 
 // Healthy reports whether every component matches.
@@ -46,7 +52,7 @@ func (r *StatusReport) Healthy() bool {
 func OptionsFromProfile(p *Profile, d product.Descriptor) Options {
 	return Options{
 		Product: d, User: p.User, CLILocation: p.CLILocation, PathEdit: p.PathEdit,
-		DockerSocket: p.DockerSocket, PrivilegedPorts: p.PrivilegedPorts, Kubernetes: p.Kubernetes,
+		DockerSocket: p.DockerSocket, PrivilegedPorts: p.PrivilegedPorts, Kubernetes: p.Kubernetes, AppSettings: p.AppSettings,
 		Settings: p.Settings, PolicyKey: p.PolicyKey, HelperSHA256: p.HelperSHA256, DryRun: true,
 	}
 }
@@ -81,11 +87,32 @@ func Status(env *Env, d product.Descriptor) (*StatusReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.Notes = res.Notes
+	rep.Notes = append(res.Notes, res.Warnings...)
 	rep.Components = components(CommandStatus, res.Ops)
 	rep.firstFew(StepHomeOwnership, 5)
 	rep.launchdRefusals(env, prof)
+	rep.judgeFirstLaunch(&penv, opts, u)
 	return rep, nil
+}
+
+// judgeFirstLaunch adds the app's version and its first-launch verdict.
+func (r *StatusReport) judgeFirstLaunch(env *Env, opts Options, u users.User) {
+	p := &planner{env: env, opts: opts}
+	if err := p.openHome(u.Home); err != nil {
+		return
+	}
+	v := p.firstLaunch(u)
+	r.AppVersion, r.FirstLaunch = p.appInfo().Version().String(), &v
+	if !opts.AppSettings || opts.Product.GroupContainer == "" {
+		return
+	}
+	for i := range r.Components {
+		if c := &r.Components[i]; c.Name == appSettingsStep && c.OK {
+			if d := p.appSettingsDrift(u); len(d) > 0 {
+				c.OK, c.Drift = false, d
+			}
+		}
+	}
 }
 
 // launchdRefusals marks as drift each LaunchDaemon of the receipt that

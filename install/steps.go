@@ -48,13 +48,13 @@ var installSteps = []Step{
 	{ID: StepHelper, Reported: true, Undone: true},
 	{ID: StepNewsyslog, Reported: true, Undone: true},
 	{ID: StepSettings, Reported: true, Undone: true},
-	// {ID: StepAppSettings, Reported: true, Undone: true}, — slot reserved: step 10 of docs/contract.md §4
+	{ID: StepAppSettings, Reported: true, Undone: true},
 	{ID: StepProfile, Reported: true, Undone: true},
 }
 
 // setupSteps are the steps of `installer setup` and of the status of a
 // user-mode install, in order.
-var setupSteps = []string{StepLinks, StepPath, StepContext, StepState}
+var setupSteps = []string{StepLinks, StepPath, StepContext, StepAppSettings, StepState}
 
 // Commands whose steps StepsOf knows.
 const (

@@ -97,6 +97,8 @@ func (p *planner) planUndoItem(it Item) error {
 		p.rmdirIfEmpty(it.Step, it.Path)
 	case "file":
 		return p.undoFile(it)
+	case "app-settings":
+		return p.undoAppSettings(it)
 	case "hosts", "block": // a hosts block, or a block in a shell startup file
 		target, err := fsys.Resolve(it.Path)
 		if err != nil {

@@ -32,7 +32,7 @@ type Prefs struct {
 	OverrideProxyHTTP, OverrideProxyHTTPS, OverrideProxyExclude *string
 	OverrideProxyPAC, OverrideProxyEmbeddedPAC, PolicyKey       *string
 
-	DockerSocket, PrivilegedPorts, Kubernetes, AcceptLicense *bool
+	DockerSocket, PrivilegedPorts, Kubernetes, AcceptLicense, AppSettings *bool
 
 	// AllowedOrgs is set when AllowedOrgsSet is, and may then be empty:
 	// an empty array in a user-scope file clears a device-scope list.
@@ -96,6 +96,7 @@ var prefFields = map[string]keySpec{
 	"PrivilegedPorts":          {boolean: func(p *Prefs) **bool { return &p.PrivilegedPorts }},
 	"Kubernetes":               {boolean: func(p *Prefs) **bool { return &p.Kubernetes }},
 	"AcceptLicense":            {boolean: func(p *Prefs) **bool { return &p.AcceptLicense }},
+	"AppSettings":              {boolean: func(p *Prefs) **bool { return &p.AppSettings }},
 	"AllowedOrgs":              {},
 	"AdminSettings":            {str: func(p *Prefs) **string { return &p.AdminSettings }, check: checkJSONish, dict: true},
 	"ProxyHTTPMode":            {str: func(p *Prefs) **string { return &p.ProxyHTTPMode }},

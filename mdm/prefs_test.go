@@ -74,6 +74,7 @@ var everything = map[string]any{
 	"DockerSocket":             false,
 	"PrivilegedPorts":          true,
 	"Kubernetes":               true,
+	"AppSettings":              false,
 	"AcceptLicense":            true,
 	"AllowedOrgs":              []string{"acme", "acme-ci"},
 	"AdminSettings":            `{"configurationFileVersion": 2, "enhancedContainerIsolation": {"value": true, "locked": true}}`,
@@ -89,7 +90,7 @@ var everything = map[string]any{
 func everythingPrefs(src string) Prefs {
 	p := Prefs{
 		User: ptr("alice"), CLILocation: ptr("user"), PathEdit: ptr("shell"),
-		DockerSocket: ptr(false), PrivilegedPorts: ptr(true), Kubernetes: ptr(true), AcceptLicense: ptr(true),
+		DockerSocket: ptr(false), PrivilegedPorts: ptr(true), Kubernetes: ptr(true), AppSettings: ptr(false), AcceptLicense: ptr(true),
 		AllowedOrgs: []string{"acme", "acme-ci"}, AllowedOrgsSet: true,
 		AdminSettings:            ptr(everything["AdminSettings"].(string)),
 		ProxyHTTPMode:            ptr("manual"),
@@ -434,7 +435,7 @@ func TestLoadWrapsNotExistOnly(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	want := []string{"User", "CLILocation", "PathEdit", "DockerSocket", "PrivilegedPorts", "Kubernetes",
-		"AcceptLicense", "AllowedOrgs", "AdminSettings", "ProxyHTTPMode", "OverrideProxyHTTP",
+		"AppSettings", "AcceptLicense", "AllowedOrgs", "AdminSettings", "ProxyHTTPMode", "OverrideProxyHTTP",
 		"OverrideProxyHTTPS", "OverrideProxyExclude", "OverrideProxyPAC", "OverrideProxyEmbeddedPAC", "PolicyKey"}
 	keys := Keys()
 	var names []string

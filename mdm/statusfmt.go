@@ -46,8 +46,14 @@ type Report struct {
 	User  string
 	// UserMode marks an install made by `installer setup` alone, without
 	// an administrator.
-	UserMode   bool
+	UserMode bool
+	// AppVersion is the app's version as status read it ("" to leave
+	// the line out).
+	AppVersion string
 	Components []Component
+	// FirstLaunch is the first-launch verdict line ("first launch: …"),
+	// "" when there is none.
+	FirstLaunch string
 	// Offline marks an image: installed, with nothing running yet.
 	Offline bool
 	Notes   []string
@@ -66,12 +72,18 @@ func FormatText(r Report) string {
 		mode = ": user mode (no admin)"
 	}
 	fmt.Fprintf(&b, "%s (user %s)%s\n", r.State, r.User, mode)
+	if r.AppVersion != "" {
+		fmt.Fprintf(&b, "app: version %s\n", r.AppVersion)
+	}
 	for _, c := range r.Components {
 		if c.OK {
 			fmt.Fprintf(&b, "ok     %s\n", c.Name)
 		} else {
 			fmt.Fprintf(&b, "drift  %s: %s\n", c.Name, c.Detail)
 		}
+	}
+	if r.FirstLaunch != "" {
+		b.WriteString(r.FirstLaunch + "\n")
 	}
 	if r.Offline {
 		b.WriteString("offline: installed, not running (launchd starts the jobs at the image's next boot)\n")

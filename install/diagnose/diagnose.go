@@ -116,6 +116,11 @@ func Run(ctx context.Context, cfg Config) *Bundle {
 		red.learnProfile(prof)
 	}
 	settings := readSettings(&env, d, red)
+	for name, data := range readAppStores(&env, d, prof) {
+		red.RedactJSON(data)
+		red.LearnURLs(string(data))
+		settings["app/"+name] = data
+	}
 
 	c := &collector{cfg: cfg, env: &env, runner: runner, red: red, prof: prof, profErr: profErr, settings: settings}
 	sources := c.sources()
@@ -188,6 +193,25 @@ func readSettings(env *install.Env, d product.Descriptor, red *Redactor) map[str
 	return out
 }
 
+// readAppStores reads the app's own settings store files in the profile
+// user's home (docs/contract.md §14), through the home's strict root.
+func readAppStores(env *install.Env, d product.Descriptor, prof *install.Profile) map[string][]byte {
+	out := map[string][]byte{}
+	if prof == nil || d.GroupContainer == "" {
+		return out
+	}
+	home, err := env.FS.Sub(prof.Home) // strict: no link leads out of it
+	if err != nil {
+		return out
+	}
+	for _, name := range []string{d.SettingsStore, d.LegacySettings} {
+		if data, _, err := readHead(home, path.Join("/", d.GroupContainerDir(), name), DefaultLimit); err == nil {
+			out[name] = data
+		}
+	}
+	return out
+}
+
 type collector struct {
 	cfg      Config
 	env      *install.Env
@@ -248,6 +272,21 @@ func (c *collector) sources() []*Source {
 			}
 			return data, false, nil
 		}})
+	}
+	if c.prof != nil && d.GroupContainer != "" {
+		for _, name := range []string{d.SettingsStore, d.LegacySettings} {
+			p := path.Join(c.prof.Home, d.GroupContainerDir(), name)
+			srcs = append(srcs, &Source{File: "app-settings/" + name, What: p + " (the app's own settings, secrets masked)", Collect: func(context.Context) ([]byte, bool, error) {
+				data, ok := c.settings["app/"+name]
+				if !ok {
+					return nil, false, &Skip{Kind: "missing", Reason: "no such file (or not readable by this user)"}
+				}
+				if out, ok := c.red.RedactJSON(data); ok {
+					return out, false, nil
+				}
+				return data, false, nil
+			}})
+		}
 	}
 	for _, job := range c.jobs() {
 		srcs = append(srcs, &Source{File: "launchd/" + job.label + ".plist", What: job.plist, Collect: func(context.Context) ([]byte, bool, error) {

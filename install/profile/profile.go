@@ -43,6 +43,11 @@ type Profile struct {
 	PrivilegedPorts bool     `plist:"PrivilegedPorts"`
 	Kubernetes      bool     `plist:"Kubernetes"`
 	Settings        Settings `plist:"Settings"`
+	// AppSettings says the app's own settings store was set (step
+	// app-settings); AppVersion is the app's version the install saw
+	// ("unknown" when its Info.plist has none).
+	AppSettings bool   `plist:"AppSettings"`
+	AppVersion  string `plist:"AppVersion,omitempty"`
 	// PolicyKey is the base64 ed25519 public key that may sign vmnetd's
 	// policies; "" when none was pinned.
 	PolicyKey string `plist:"PolicyKey,omitempty"`
@@ -106,10 +111,24 @@ type Item struct {
 	PreviousMode int    `plist:"PreviousMode,omitempty"`
 	PreviousUID  int    `plist:"PreviousUID,omitempty"`
 	PreviousGID  int    `plist:"PreviousGID,omitempty"`
+	// AppKeys are, for an "app-settings" item (the app's settings store),
+	// the keys install set: what each held before the first install that
+	// set it, and the value install wrote.
+	AppKeys []AppKey `plist:"AppKeys,omitempty"`
+}
+
+// AppKey is one key of the app's settings store that install set.
+type AppKey struct {
+	Key string `plist:"Key" json:"key"`
+	// Had says the key was there before; Previous is its raw JSON value.
+	Had      bool   `plist:"Had,omitempty" json:"had,omitempty"`
+	Previous string `plist:"Previous,omitempty" json:"previous,omitempty"`
+	// Value is the raw JSON value install wrote.
+	Value string `plist:"Value" json:"value"`
 }
 
 // ItemKinds are the receipt item kinds a profile may hold.
-var ItemKinds = []string{"dir", "link", "hosts", "file", "block"}
+var ItemKinds = []string{"dir", "link", "hosts", "file", "block", "app-settings"}
 
 // MaxSize bounds what is read as a profile: receipts are small (a real
 // profile is a few KB).

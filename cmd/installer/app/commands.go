@@ -166,6 +166,10 @@ func installOptions(in inputs, d product.Descriptor) (install.Options, error) {
 	if _, o.PrivilegedPorts, err = in.tri("privileged-ports"); err != nil {
 		return o, err
 	}
+	if set, on, err = in.tri("app-settings"); err != nil {
+		return o, err
+	}
+	o.AppSettings = !set || on
 	o.HelperBinary = str(c, "helper-binary")
 	o.PolicyKey = in.str("policy-key")
 	o.Settings = readSettings(in)
@@ -256,6 +260,9 @@ func (s *session) finish(command string, opts install.Options, res *install.Resu
 	}
 	for _, n := range res.Notes {
 		s.log.Warn(n)
+	}
+	for _, w := range res.Warnings {
+		s.log.Warn(w)
 	}
 	switch {
 	case s.json:

@@ -26,18 +26,21 @@ type jsonError struct {
 }
 
 type jsonOut struct {
-	OK       bool       `json:"ok"`
-	ExitCode int        `json:"exitCode"`
-	Changed  bool       `json:"changed"`
-	Command  string     `json:"command"`
-	Version  string     `json:"version"`
-	Product  string     `json:"product"`
-	User     string     `json:"user"`
-	Root     string     `json:"root"`
-	DryRun   bool       `json:"dryRun,omitempty"`
-	Steps    []jsonStep `json:"steps"`
-	Notes    []string   `json:"notes,omitempty"`
-	Error    *jsonError `json:"error,omitempty"`
+	OK       bool   `json:"ok"`
+	ExitCode int    `json:"exitCode"`
+	Changed  bool   `json:"changed"`
+	Command  string `json:"command"`
+	Version  string `json:"version"`
+	Product  string `json:"product"`
+	User     string `json:"user"`
+	Root     string `json:"root"`
+	DryRun   bool   `json:"dryRun,omitempty"`
+	// AppVersion is the app's version the run saw (install and plan).
+	AppVersion string     `json:"appVersion,omitempty"`
+	Steps      []jsonStep `json:"steps"`
+	Notes      []string   `json:"notes,omitempty"`
+	Warnings   []string   `json:"warnings,omitempty"`
+	Error      *jsonError `json:"error,omitempty"`
 }
 
 func jsonResult(command string, opts install.Options, res *install.Result, err error) jsonOut {
@@ -51,6 +54,8 @@ func jsonResult(command string, opts install.Options, res *install.Result, err e
 	}
 	out.Changed = res.Changed() && !opts.DryRun
 	out.Notes = res.Notes
+	out.Warnings = res.Warnings
+	out.AppVersion = res.AppVersion
 	// The steps and their order are install's step table for the command.
 	for _, group := range install.GroupByStep(command, res.Ops) {
 		st := jsonStep{ID: group.ID, Action: "unchanged", Paths: []string{}}
@@ -78,6 +83,9 @@ func writeJSON(w io.Writer, v any) error {
 func printPlan(w io.Writer, command string, opts install.Options, res *install.Result, sources []string) {
 	for _, src := range sources {
 		fmt.Fprintf(w, "setting: %s\n", src)
+	}
+	if res.AppVersion != "" {
+		fmt.Fprintf(w, "app: %s version %s\n", opts.Product.AppBundle, res.AppVersion)
 	}
 	if !res.Changed() {
 		fmt.Fprintf(w, "%s: nothing to change\n", command)

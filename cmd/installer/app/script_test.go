@@ -154,6 +154,8 @@ func TestScripts(t *testing.T) {
 			switch cond {
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "chattr":
+				return chattrWorks(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -166,6 +168,22 @@ func TestScripts(t *testing.T) {
 			"launchctl":  cmdLaunchctl,
 		},
 	})
+}
+
+// chattrWorks reports whether `chattr +i` makes a dir immutable here (root,
+// a filesystem that supports it): the stories' stand-in for macOS's
+// refusal (EPERM) to write an app's group container.
+func chattrWorks() bool {
+	dir, err := os.MkdirTemp("", "chattr")
+	if err != nil {
+		return false
+	}
+	defer os.RemoveAll(dir)
+	if exec.Command("chattr", "+i", dir).Run() != nil {
+		return false
+	}
+	defer exec.Command("chattr", "-i", dir).Run()
+	return os.WriteFile(filepath.Join(dir, "x"), nil, 0o644) != nil
 }
 
 // cmdMkroot builds a sample Mac-like root (sampleroot.Usage):

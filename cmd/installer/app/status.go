@@ -121,8 +121,12 @@ func statusReport(rep *install.StatusReport, kind install.Kind) mdm.Report {
 		}
 		comps[i] = mdm.Component{Name: c.Name, OK: c.OK, Detail: detail}
 	}
-	return mdm.Report{State: statusState(kind), User: rep.User, UserMode: rep.Mode == "user",
-		Components: comps, Offline: rep.Offline, Notes: rep.Notes}
+	r := mdm.Report{State: statusState(kind), User: rep.User, UserMode: rep.Mode == "user",
+		AppVersion: rep.AppVersion, Components: comps, Offline: rep.Offline, Notes: rep.Notes}
+	if rep.FirstLaunch != nil {
+		r.FirstLaunch = rep.FirstLaunch.String()
+	}
+	return r
 }
 
 // inventoryLine is the one line Jamf or Intune records.

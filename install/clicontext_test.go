@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"github.com/macfleet/installer/install/appsettings"
 )
 
 func TestWithCurrentContext(t *testing.T) {
@@ -47,11 +49,11 @@ func TestRemoveMemberUndoesSet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		o, err := parseObject(set)
+		o, err := appsettings.Parse(set)
 		if err != nil {
 			t.Fatalf("%q: %v", set, err)
 		}
-		if back := removeMember(set, o, currentContextKey); string(back) != in {
+		if back := appsettings.Remove(set, o, currentContextKey); string(back) != in {
 			t.Errorf("%q -> %q -> %q", in, set, back)
 		}
 	}
@@ -85,11 +87,11 @@ func FuzzCurrentContext(f *testing.F) {
 		if had || len(before) == 1 {
 			return
 		}
-		o, err := parseObject(out)
+		o, err := appsettings.Parse(out)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if back := removeMember(out, o, currentContextKey); string(back) != in {
+		if back := appsettings.Remove(out, o, currentContextKey); string(back) != in {
 			t.Fatalf("%q -> %q -> %q", in, out, back)
 		}
 	})

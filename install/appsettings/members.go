@@ -1,4 +1,4 @@
-package install
+package appsettings
 
 import (
 	"encoding/json"
@@ -6,27 +6,28 @@ import (
 	"fmt"
 )
 
-// A user's config.json holds far more than the current context: registry
-// credentials, a credential store, plugin settings, keys of tools and
-// versions we do not know. It is edited here as bytes, one top-level member
-// at a time, so every other byte stays as it was and removing what we
-// inserted gives the original file back exactly. Pure: bytes in, bytes out.
+// The JSON files the installer edits in a user's home (the docker CLI's
+// config.json, the app's settings store) hold far more than the members
+// we set: registry credentials, proxy settings, keys of versions we do not
+// know. They are edited here as bytes, one top-level member at a time, so
+// every other byte stays as it was and removing what we inserted gives the
+// original file back exactly. Pure: bytes in, bytes out.
 
-// jsonMember is one member of the top-level object, as byte offsets.
-type jsonMember struct {
+// member is one member of the top-level object, as byte offsets.
+type member struct {
 	key              string
 	keyStart, keyEnd int // the quoted key
 	valStart, valEnd int // the raw value
 }
 
-// jsonObject is the layout of a top-level JSON object.
-type jsonObject struct {
+// Object is the layout of a top-level JSON object.
+type Object struct {
 	open, close int // offsets of '{' and '}'
-	members     []jsonMember
+	members     []member
 }
 
-// parseObject lays out data, which must be one JSON object.
-func parseObject(data []byte) (*jsonObject, error) {
+// Parse lays out data, which must be one JSON object.
+func Parse(data []byte) (*Object, error) {
 	if !json.Valid(data) {
 		var v any
 		if err := json.Unmarshal(data, &v); err != nil {
@@ -38,7 +39,7 @@ func parseObject(data []byte) (*jsonObject, error) {
 	if data[i] != '{' {
 		return nil, fmt.Errorf("the top level is not an object but starts with %q", data[i])
 	}
-	obj := &jsonObject{open: i}
+	obj := &Object{open: i}
 	i++
 	for {
 		i = skipWS(data, i)
@@ -49,7 +50,7 @@ func parseObject(data []byte) (*jsonObject, error) {
 		case ',':
 			i = skipWS(data, i+1)
 		}
-		m := jsonMember{keyStart: i, keyEnd: skipString(data, i)}
+		m := member{keyStart: i, keyEnd: skipString(data, i)}
 		if err := json.Unmarshal(data[m.keyStart:m.keyEnd], &m.key); err != nil {
 			return nil, err
 		}
@@ -61,9 +62,9 @@ func parseObject(data []byte) (*jsonObject, error) {
 	}
 }
 
-// get returns the raw value of the last member named key (the one
+// Get returns the raw value of the last member named key (the one
 // decoders keep).
-func (o *jsonObject) get(data []byte, key string) ([]byte, bool) {
+func (o *Object) Get(data []byte, key string) ([]byte, bool) {
 	if i := o.index(key); i >= 0 {
 		m := o.members[i]
 		return data[m.valStart:m.valEnd], true
@@ -71,7 +72,19 @@ func (o *jsonObject) get(data []byte, key string) ([]byte, bool) {
 	return nil, false
 }
 
-func (o *jsonObject) index(key string) int {
+// Len is the number of members.
+func (o *Object) Len() int { return len(o.members) }
+
+// Keys are the members' keys, in order.
+func (o *Object) Keys() []string {
+	out := make([]string, len(o.members))
+	for i, m := range o.members {
+		out[i] = m.key
+	}
+	return out
+}
+
+func (o *Object) index(key string) int {
 	for i := len(o.members) - 1; i >= 0; i-- {
 		if o.members[i].key == key {
 			return i
@@ -80,29 +93,29 @@ func (o *jsonObject) index(key string) int {
 	return -1
 }
 
-// setMember returns data with key set to the raw JSON value: replaced in
+// Set returns data with key set to the raw JSON value: replaced in
 // place when present, else appended after the last member with the
 // separators the file already uses. An empty object gets the layout the
 // docker CLI writes (tab-indented).
-func setMember(data []byte, o *jsonObject, key string, raw []byte) []byte {
+func Set(data []byte, o *Object, key string, raw []byte) []byte {
 	qk, _ := json.Marshal(key)
 	if i := o.index(key); i >= 0 {
 		return splice(data, o.members[i].valStart, o.members[i].valEnd, raw)
 	}
 	if len(o.members) == 0 {
-		obj := concat([]byte("{\n\t"), qk, []byte(": "), raw, []byte("\n}"))
+		obj := Concat([]byte("{\n\t"), qk, []byte(": "), raw, []byte("\n}"))
 		return splice(data, o.open, o.close+1, obj)
 	}
 	first, last := o.members[0], o.members[len(o.members)-1]
 	ws := data[o.open+1 : first.keyStart]
 	sep := data[first.keyEnd:first.valStart]
-	return splice(data, last.valEnd, last.valEnd, concat([]byte(","), ws, qk, sep, raw))
+	return splice(data, last.valEnd, last.valEnd, Concat([]byte(","), ws, qk, sep, raw))
 }
 
-// removeMember returns data without the last member named key, taking the
+// Remove returns data without the last member named key, taking the
 // separator before it (or, for the first member, the one after it) along,
-// so that it undoes setMember's insertion byte for byte.
-func removeMember(data []byte, o *jsonObject, key string) []byte {
+// so that it undoes Set's insertion byte for byte.
+func Remove(data []byte, o *Object, key string) []byte {
 	i := o.index(key)
 	switch {
 	case i < 0:
@@ -123,7 +136,8 @@ func splice(data []byte, from, to int, with []byte) []byte {
 	return append(out, data[to:]...)
 }
 
-func concat(parts ...[]byte) []byte {
+// Concat joins byte slices.
+func Concat(parts ...[]byte) []byte {
 	var out []byte
 	for _, p := range parts {
 		out = append(out, p...)
@@ -190,8 +204,8 @@ func isDelim(c byte) bool {
 	return false
 }
 
-// isJSONString reports whether raw is the JSON string s.
-func isJSONString(raw []byte, s string) bool {
+// IsString reports whether raw is the JSON string s.
+func IsString(raw []byte, s string) bool {
 	var v string
 	return json.Unmarshal(raw, &v) == nil && v == s
 }
