@@ -249,6 +249,11 @@ func change(home string, e Entry, fromUID, uid, gid int) error {
 		return nil
 	}
 	if err := chownAt(pfd, name, e.Type, check, uid, gid); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			// removed since the scan (a stale socket the app deleted):
+			// nothing to change, not a failure of the run
+			return fmt.Errorf("%s: %w (removed)", e.Path, ErrChanged)
+		}
 		return fmt.Errorf("%s: %w", e.Path, err)
 	}
 	return nil
