@@ -115,8 +115,8 @@ func (p *planner) planHomeOwnership() error {
 	log := p.env.log()
 	for _, e := range entries {
 		e, lp := e, u.Home+"/"+e.Path
-		if e.Shared() || e.Device() {
-			p.note("%s stays root's: a device node or a file with another name (a hard link), which root never gives away; remove it as root if it is not needed", lp)
+		if why := e.Kept(); why != "" {
+			p.note("%s stays root's: %s, which root never gives away; remove it as root if it is not needed", lp, why)
 			continue
 		}
 		changed := false

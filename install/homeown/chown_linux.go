@@ -2,6 +2,10 @@ package homeown
 
 import "golang.org/x/sys/unix"
 
+// socketByDescriptor: O_PATH opens a socket too, so it is changed
+// through its own descriptor like any entry.
+const socketByDescriptor = true
+
 // chownAt changes the entry name of the directory pfd through a
 // descriptor of the entry itself (O_PATH, never following a link), so
 // what is checked is what is changed.

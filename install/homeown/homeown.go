@@ -45,6 +45,26 @@ func (e Entry) Shared() bool { return e.Type != unix.S_IFDIR && e.Links != 1 }
 // Device reports whether the entry is a device node: never given away.
 func (e Entry) Device() bool { return e.Type == unix.S_IFCHR || e.Type == unix.S_IFBLK }
 
+// Kept says why the entry is never given away, or "" when it may be: a
+// device node; a file with other names (Shared); on macOS a socket,
+// which cannot be opened (xnu refuses open(2) on a socket), so its owner
+// could only be changed by name after a check by name, and a user who
+// swaps in a hard link to a root file between the two would be handed
+// that file. (On Linux a socket is changed through an O_PATH descriptor,
+// like any entry.) A socket the app finds root's it removes and makes
+// again in its own directory.
+func (e Entry) Kept() string {
+	switch {
+	case e.Device():
+		return "a device node"
+	case e.Shared():
+		return "a file with another name (a hard link)"
+	case e.Type == unix.S_IFSOCK && !socketByDescriptor:
+		return "a socket (its owner cannot be changed without a race)"
+	}
+	return ""
+}
+
 // IsDir reports whether the entry is a directory.
 func (e Entry) IsDir() bool { return e.Type == unix.S_IFDIR }
 
@@ -228,8 +248,8 @@ func Restore(home string, e Entry, uid int) error {
 }
 
 func change(home string, e Entry, fromUID, uid, gid int) error {
-	if e.Device() || e.Shared() {
-		return fmt.Errorf("%s: a device node or a file with another name: %w", e.Path, ErrChanged)
+	if why := e.Kept(); why != "" {
+		return fmt.Errorf("%s: %s, never given away: %w", e.Path, why, ErrChanged)
 	}
 	hfd, err := openHome(home)
 	if err != nil {
@@ -249,6 +269,11 @@ func change(home string, e Entry, fromUID, uid, gid int) error {
 		return nil
 	}
 	if err := chownAt(pfd, name, e.Type, check, uid, gid); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			// removed since the scan (a stale socket the app deleted):
+			// nothing to change, not a failure of the run
+			return fmt.Errorf("%s: %w (removed)", e.Path, ErrChanged)
+		}
 		return fmt.Errorf("%s: %w", e.Path, err)
 	}
 	return nil
