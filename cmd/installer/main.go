@@ -1,5 +1,3 @@
-// Command installer performs, once and as root, the privileged setup a
-// desktop container app needs, for one user (see SPEC.md).
 package main
 
 import (
