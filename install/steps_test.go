@@ -7,7 +7,7 @@ import (
 
 func TestStepsOf(t *testing.T) {
 	install := StepsOf(CommandInstall)
-	want := []string{StepHomeOwnership, StepOldHelper, StepLinks, StepPath, StepSocket, StepHosts, StepHelper, StepNewsyslog, StepSettings, StepProfile}
+	want := []string{StepHomeOwnership, StepOldHelper, StepLinks, StepPath, StepSocket, StepHosts, StepHelper, StepNewsyslog, StepSettings, StepAppSettings, StepProfile}
 	if !slices.Equal(install, want) {
 		t.Errorf("install steps %q, want %q", install, want)
 	}
@@ -22,7 +22,7 @@ func TestStepsOf(t *testing.T) {
 	if !slices.Equal(un, rev) {
 		t.Errorf("uninstall steps %q, want %q", un, rev)
 	}
-	if got := StepsOf(CommandSetup); !slices.Equal(got, []string{StepLinks, StepPath, StepContext, StepState}) {
+	if got := StepsOf(CommandSetup); !slices.Equal(got, []string{StepLinks, StepPath, StepContext, StepAppSettings, StepState}) {
 		t.Errorf("setup steps %q", got)
 	}
 	if StepsOf("version") != nil {
