@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strings"
 	"syscall"
 
 	"go.uber.org/zap"
@@ -37,8 +36,9 @@ func homeTrees(d product.Descriptor) []string {
 // rootOwned scans the trees of the home (home: its logical path; fsys:
 // the home opened as a strict root, OpenHome) and returns the first limit
 // root-owned entries (all with 0), with a note for each tree not walked.
-// A tree whose root is a link is walked where the link leads, when that
-// is inside the home; the link itself is an entry too.
+// The walk never follows a link (docs/contract.md §14): a tree whose root
+// is a link is that link alone, and a tree reached through a link on its
+// way is not walked.
 func rootOwned(fsys rootfs.FS, d product.Descriptor, home string, limit int) ([]homeown.Entry, []string, error) {
 	var trees, notes []string
 	for _, t := range homeTrees(d) {
@@ -48,26 +48,17 @@ func rootOwned(fsys rootfs.FS, d product.Descriptor, home string, limit int) ([]
 			if errors.Is(err, rootfs.ErrEscape) {
 				notes = append(notes, fmt.Sprintf("%s is not checked for root-owned entries: a link on its way leaves the home", lp))
 			}
-
 			continue // missing: nothing to check
 		}
-		isLink := fi.Mode()&fs.ModeSymlink != 0
-		if isLink {
+		if fi.Mode()&fs.ModeSymlink != 0 {
 			trees = append(trees, t) // the link itself, never walked
-		}
-		r, err := fsys.Resolve(lp)
-		if err != nil {
-			if errors.Is(err, rootfs.ErrEscape) {
-				notes = append(notes, fmt.Sprintf("%s is not checked for root-owned entries: it is a link that leaves the home", lp))
-			}
 			continue
 		}
-		rel, ok := strings.CutPrefix(r, home+"/")
-		if !ok {
-			notes = append(notes, fmt.Sprintf("%s is not checked for root-owned entries: it leads to the home itself", lp))
+		if r, err := fsys.Resolve(lp); err != nil || r != lp {
+			notes = append(notes, fmt.Sprintf("%s is not checked for root-owned entries: it is reached through a link", lp))
 			continue
 		}
-		trees = append(trees, rel)
+		trees = append(trees, t)
 	}
 	entries, err := homeown.Scan(fsys.Dir(), trees, limit)
 	return entries, notes, err
