@@ -14,6 +14,12 @@ import (
 // Env is the world the installer acts on. Every effect goes through it, so
 // tests substitute each part.
 type Env struct {
+	// recordedApp, when set, is the app version the profile records:
+	// status compares the profile as it was written, so an app update
+	// alone is no profile drift (what the update changes for the app
+	// shows in its own components).
+	recordedApp *string
+
 	FS rootfs.FS
 	// Live is true for an install on the running Mac (--root /).
 	Live bool

@@ -160,6 +160,15 @@ func opFields(op Op) []zap.Field {
 	return f
 }
 
+// appVersion is the app version the profile records: the app's own, or,
+// for status, the one the profile was written with.
+func (p *planner) appVersion() string {
+	if p.env.recordedApp != nil {
+		return *p.env.recordedApp
+	}
+	return p.appInfo().Version().String()
+}
+
 // planProfile plans the profile of SPEC.md §6 (step 9). It is rewritten
 // only when something in it changed; InstalledAt is kept otherwise.
 func (p *planner) planProfile(u users.User, old *Profile, oldBytes []byte) (*Profile, error) {
@@ -174,7 +183,7 @@ func (p *planner) planProfile(u users.User, old *Profile, oldBytes []byte) (*Pro
 		Kubernetes:       p.opts.Kubernetes,
 		Settings:         p.opts.Settings,
 		AppSettings:      p.opts.AppSettings,
-		AppVersion:       p.appInfo().Version().String(),
+		AppVersion:       p.appVersion(),
 		PolicyKey:        p.opts.PolicyKey,
 		HelperSHA256:     p.helperSum,
 		InstallerVersion: p.env.Version,

@@ -79,6 +79,7 @@ func Status(env *Env, d product.Descriptor) (*StatusReport, error) {
 	// The profile is compared as written by the version that wrote it.
 	penv := *env
 	penv.Version = prof.InstallerVersion
+	penv.recordedApp = &prof.AppVersion
 	penv.Euid = 0
 	if !prof.OwnershipApplied {
 		penv.Euid = env.Euid
