@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,6 +45,35 @@ func runAs(t *testing.T, uid int, root string, failAt int, args ...string) (int,
 	argv := append([]string{"installer"}, args...)
 	argv = append(argv, "--root="+root, "--log-file="+filepath.Join(t.TempDir(), "log"))
 	return Main(context.Background(), argv, deps), stderr.String(), n
+}
+
+// asMadeBy gives what a run "as uid" made in alice's home to that uid,
+// before a root run takes over: runAs only pretends to be the user (the
+// process stays root), and a real `installer setup` by alice leaves
+// nothing root-owned that a root install would give back to her (step
+// home-ownership).
+func asMadeBy(t *testing.T, root string, uid int) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return
+	}
+	home := filepath.Join(root, "Users", "alice")
+	err := filepath.WalkDir(home, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid == 0 {
+			return os.Lchown(p, uid, 20)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 type asUser struct {
@@ -82,6 +114,9 @@ func TestSetupAllOrNothing(t *testing.T) {
 				for _, s := range sc.setup {
 					if code, errOut, _ := runAs(t, s.uid, root, 0, s.args...); code != 0 {
 						t.Fatalf("setup %v: exit %d: %s", s.args, code, errOut)
+					}
+					if s.uid != 0 && sc.run.uid == 0 {
+						asMadeBy(t, root, s.uid)
 					}
 				}
 				return root
