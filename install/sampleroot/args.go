@@ -12,7 +12,7 @@ import (
 
 // Usage is the command line of mkroot, shared by cmd/mkroot and the
 // stories' mkroot command.
-const Usage = "usage: mkroot [-product NAME] [-no-app] [-hosts FILE] [-as-built] [-dragged-app] [-brew] [-no-usr-local] [-plain] [-app-version V|none] [-vmnetd-version V|none] DIR [NAME:UID[:GID] ...]"
+const Usage = "usage: mkroot [-product NAME] [-no-app] [-hosts FILE] [-as-built] [-dragged-app] [-brew] [-no-usr-local] [-plain] [-app-version V|none] [-vmnetd-version V|none] [-app-store] DIR [NAME:UID[:GID] ...]"
 
 // Args is a parsed mkroot command line.
 type Args struct {
@@ -38,6 +38,7 @@ func ParseArgs(args []string) (Args, error) {
 	fl.BoolVar(&a.NoUsrLocal, "no-usr-local-bin", false, "the same as -no-usr-local")
 	fl.StringVar(&a.AppVersion, "app-version", DefaultAppVersion, "the app's CFBundleShortVersionString (none: left out, an unknown version)")
 	fl.StringVar(&a.VmnetdVersion, "vmnetd-version", "", "the app's VmnetdVersion (default "+DefaultVmnetdVersion+" up to the last version with its own helper, else none)")
+	fl.BoolVar(&a.AppStore, "app-store", false, "the first user has the app's settings store (4.37, 49 keys) and a leftover settings.json")
 	fl.BoolVar(&a.Plain, "plain", false, "every path root:root 0755 (not a Mac's layout)")
 	if err := fl.Parse(args); err != nil {
 		return a, fmt.Errorf("%w; %s", err, Usage)

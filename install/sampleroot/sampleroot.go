@@ -2,6 +2,7 @@ package sampleroot
 
 import (
 	"bytes"
+	_ "embed"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -69,6 +70,11 @@ type Options struct {
 	BrewUsrLocal bool
 	// NoUsrLocal leaves /usr/local out, as on a fresh Apple-silicon Mac.
 	NoUsrLocal bool
+	// AppStore gives the first user the app's group container with the
+	// settings store Docker Desktop 4.37 writes (49 keys, a proxy URL
+	// holding a password, values left from an earlier install that ask
+	// for privileges) and a leftover settings.json of a 4.30 install.
+	AppStore bool
 	// Plain is the old all-root:root, 0755 tree (no admin, daemon or staff
 	// groups), kept as one variant only.
 	Plain bool
@@ -165,6 +171,17 @@ func Layout(o Options) []Entry {
 	for _, u := range o.Users {
 		dir("Users/"+u.Name, 0o750, u.UID, u.GID)
 		file("private/var/db/dslocal/nodes/Default/users/"+u.Name+".plist", dslocal(u), 0o600, 0, Wheel)
+	}
+	if o.AppStore && len(o.Users) > 0 && o.Product.GroupContainer != "" {
+		// ~/Library and the containers are the user's 0700, as macOS
+		// makes them (docs/macos.md).
+		home := "Users/" + first.Name
+		gc := home + "/" + o.Product.GroupContainerDir()
+		for _, d := range []string{home + "/Library", home + "/Library/Group Containers", gc} {
+			dir(d, 0o700, first.UID, first.GID)
+		}
+		file(gc+"/"+o.Product.SettingsStore, storeJSON, 0o644, first.UID, first.GID)
+		file(gc+"/"+o.Product.LegacySettings, legacyJSON, 0o644, first.UID, first.GID)
 	}
 	if o.Plain {
 		for i := range es {
@@ -312,3 +329,15 @@ func dslocal(u User) []byte {
 	data, _ := plist.Marshal(rec, plist.BinaryFormat)
 	return data
 }
+
+// storeJSON is a settings store as Docker Desktop 4.37 writes it, left
+// from an earlier install: its CLI in ~/.docker/bin, the helper and the
+// first-run window still wanted (docs/docker-desktop.md).
+//
+//go:embed store/settings-store.json
+var storeJSON []byte
+
+// legacyJSON is the settings.json a 4.30 install left beside it.
+//
+//go:embed store/settings.json
+var legacyJSON []byte

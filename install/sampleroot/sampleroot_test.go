@@ -1,8 +1,10 @@
 package sampleroot
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -167,5 +169,44 @@ func TestSampleAppVersions(t *testing.T) {
 		if info.VersionText != c.app || info.VmnetdVersion != c.vmnetd || info.ID != "com.docker.docker" {
 			t.Errorf("mkroot %q: Info.plist %+v, want version %q, VmnetdVersion %q", c.args, info, c.app, c.vmnetd)
 		}
+	}
+}
+
+// TestAppStore: the sample store is a JSON object of 30+ keys with a proxy
+// password, in the user's 0700 group container, as the app leaves it.
+func TestAppStore(t *testing.T) {
+	d, _ := product.Builtin("docker")
+	es := Layout(Options{Product: d, Users: []User{{Name: "alice", UID: 501, GID: Staff}}, AppStore: true})
+	want := map[string]os.FileMode{
+		"Users/alice/Library":                                                       0o700,
+		"Users/alice/Library/Group Containers":                                      0o700,
+		"Users/alice/Library/Group Containers/group.com.docker":                     0o700,
+		"Users/alice/Library/Group Containers/group.com.docker/settings-store.json": 0o644,
+		"Users/alice/Library/Group Containers/group.com.docker/settings.json":       0o644,
+	}
+	for _, e := range es {
+		m, ok := want[e.Path]
+		if !ok {
+			continue
+		}
+		delete(want, e.Path)
+		if e.Mode != m || e.UID != 501 || e.GID != Staff {
+			t.Errorf("%s: %v %d:%d, want %v 501:%d", e.Path, e.Mode, e.UID, e.GID, m, Staff)
+		}
+		if e.Dir {
+			continue
+		}
+		var obj map[string]any
+		if err := json.Unmarshal(e.Data, &obj); err != nil {
+			t.Errorf("%s: %v", e.Path, err)
+		}
+		if strings.HasSuffix(e.Path, "settings-store.json") {
+			if len(obj) < 30 || !strings.Contains(string(e.Data), ":S3cr3t") || obj["ShowInstallScreen"] != true {
+				t.Errorf("store: %d keys, want 30+ with a proxy password and ShowInstallScreen true", len(obj))
+			}
+		}
+	}
+	for p := range want {
+		t.Errorf("%s missing", p)
 	}
 }
