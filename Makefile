@@ -73,10 +73,12 @@ bench:
 # testdata/fuzz/<Target>/ and stay there as regression tests.
 FUZZTIME ?= 30s
 FUZZ := ./hostsfile:FuzzRoundTrip ./hostsfile/block:FuzzEnsure ./helper:FuzzReadRequest ./helper:FuzzReadHello \
-	./install:FuzzDecodeProfile ./install:FuzzTextBlock ./install/users:FuzzOfflineDSLocal ./mdm:FuzzDecodeDict
+	./install/profile:FuzzDecode ./install:FuzzTextBlock ./install:FuzzCurrentContext \
+	./install/appsettings:FuzzEditRestore ./install/users:FuzzOfflineDSLocal ./mdm:FuzzDecodeDict
 fuzz:
 	@for f in $(FUZZ); do \
 	  echo "== $${f#*:} ($${f%%:*}, $(FUZZTIME))"; \
+	  $(GO) test -list "^$${f#*:}$$" $${f%%:*} | grep -qx "$${f#*:}" || { echo "no fuzz target $${f#*:} in $${f%%:*}"; exit 1; }; \
 	  $(GO) test -run '^$$' -fuzz "^$${f#*:}$$" -fuzztime $(FUZZTIME) $${f%%:*} || exit 1; \
 	done
 

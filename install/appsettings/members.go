@@ -1,6 +1,7 @@
 package appsettings
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -103,8 +104,9 @@ func Set(data []byte, o *Object, key string, raw []byte) []byte {
 		return splice(data, o.members[i].valStart, o.members[i].valEnd, raw)
 	}
 	if len(o.members) == 0 {
-		obj := Concat([]byte("{\n\t"), qk, []byte(": "), raw, []byte("\n}"))
-		return splice(data, o.open, o.close+1, obj)
+		// Inserted right after the brace, so that the object's own inner
+		// whitespace stays and Remove gives it back exactly.
+		return splice(data, o.open+1, o.open+1, Concat([]byte("\n\t"), qk, []byte(": "), raw, []byte("\n")))
 	}
 	first, last := o.members[0], o.members[len(o.members)-1]
 	ws := data[o.open+1 : first.keyStart]
@@ -125,7 +127,16 @@ func Remove(data []byte, o *Object, key string) []byte {
 	case len(o.members) > 1:
 		return splice(data, o.members[0].keyStart, o.members[1].keyStart, nil)
 	default:
-		return splice(data, o.open+1, o.close, nil)
+		// The only member: with the line break and indent Set put around
+		// it, so that the object's own inner whitespace is what remains.
+		from, to := o.members[0].keyStart, o.members[0].valEnd
+		if bytes.HasSuffix(data[o.open+1:from], []byte("\n\t")) {
+			from -= 2
+		}
+		if bytes.HasPrefix(data[to:], []byte("\n")) {
+			to++
+		}
+		return splice(data, from, to, nil)
 	}
 }
 
