@@ -104,6 +104,13 @@ func launchdModel(liveRoot string) *launchd.Model {
 }
 
 func TestMain(m *testing.M) {
+	// Under -race every process sleeps a second at exit by default (the
+	// race runtime's atexit_sleep_ms) and the stories and crash tests
+	// start thousands: the installers they start exit after 10ms, as
+	// testscript's documentation suggests. Races are still reported.
+	if g := os.Getenv("GORACE"); !strings.Contains(g, "atexit_sleep_ms") {
+		os.Setenv("GORACE", strings.TrimSpace(g+" atexit_sleep_ms=10"))
+	}
 	testscript.Main(m, map[string]func(){
 		"installer": func() { os.Exit(Main(context.Background(), os.Args, testDeps())) },
 	})
