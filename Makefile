@@ -46,8 +46,12 @@ deps:
 	  fi; \
 	fi
 
+# Under -race every process sleeps a second at exit (atexit_sleep_ms);
+# the tests start a few thousand (the stories, the crash tests), so they
+# exit after 10ms. The packages that start children set it too, for a
+# plain `go test -race`.
 test: deps lint
-	$(GO) test -race -count=1 -timeout 40m $(PKGS)
+	GORACE='atexit_sleep_ms=10 $(GORACE)' $(GO) test -race -count=1 -timeout 40m $(PKGS)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

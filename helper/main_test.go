@@ -42,6 +42,11 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv("VMNETD_TEST_CHILD"); mode != "" {
 		os.Exit(runChild(mode, strings.Split(os.Getenv("VMNETD_TEST_ARGS"), "\x1f")))
 	}
+	// Under -race each process sleeps a second at exit (the race runtime's
+	// atexit_sleep_ms): the children these tests start exit after 10ms.
+	if g := os.Getenv("GORACE"); !strings.Contains(g, "atexit_sleep_ms") {
+		os.Setenv("GORACE", strings.TrimSpace(g+" atexit_sleep_ms=10"))
+	}
 	code := m.Run()
 	if childDir != "" {
 		os.RemoveAll(childDir)

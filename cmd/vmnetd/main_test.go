@@ -28,6 +28,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv("VMNETD_TEST_MAIN") == "1" {
 		os.Exit(Main(context.Background(), append([]string{"vmnetd"}, os.Args[1:]...), os.Stdout, os.Stderr))
 	}
+	// Under -race each process sleeps a second at exit (the race runtime's
+	// atexit_sleep_ms): the children these tests start exit after 10ms.
+	if g := os.Getenv("GORACE"); !strings.Contains(g, "atexit_sleep_ms") {
+		os.Setenv("GORACE", strings.TrimSpace(g+" atexit_sleep_ms=10"))
+	}
 	os.Exit(m.Run())
 }
 

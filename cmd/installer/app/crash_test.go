@@ -15,6 +15,7 @@ import (
 // re-run always converges to the tree of an uninterrupted install; and
 // uninstall after it always restores the original tree.
 func TestCrashConsistency(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("installer")
 	if err != nil {
 		t.Skip("the installer command is set up by TestMain")
@@ -94,6 +95,7 @@ func crashRun(bin, root string, slow time.Duration, args []string, killAt time.D
 // the root ends exactly as one of them left it, run alone: no mix, no torn
 // file.
 func TestConcurrentInstallers(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("installer")
 	if err != nil {
 		t.Skip("the installer command is set up by TestMain")

@@ -144,6 +144,7 @@ func dockersOwn(t *testing.T, root string) {
 // mutating operation, launchctl calls included, fails in turn, and the
 // tree and launchd's state are as before the run.
 func TestAllOrNothingLive(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("launchd refuses plists not owned by root")
 	}
@@ -174,6 +175,7 @@ func TestAllOrNothingLive(t *testing.T) {
 		}, []string{"uninstall"}},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
 			prepare := func() string {
 				root := newRoot(t)
 				if sc.setup != nil {
@@ -210,6 +212,7 @@ func TestAllOrNothingLive(t *testing.T) {
 // install loads exactly our jobs with our bytes, and a second run changes
 // nothing.
 func TestLiveInstallConverges(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("launchd refuses plists not owned by root")
 	}

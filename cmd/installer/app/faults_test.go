@@ -162,6 +162,7 @@ var (
 // run must exit 1 naming the step and the cause, and leave the tree
 // exactly as it was; with no fault it succeeds.
 func TestAllOrNothing(t *testing.T) {
+	t.Parallel()
 	for _, sc := range []struct {
 		name  string
 		setup [][]string
@@ -173,6 +174,7 @@ func TestAllOrNothing(t *testing.T) {
 		{"uninstall", [][]string{fullInstall}, []string{"uninstall"}},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
 			prepare := func() string {
 				root := newRoot(t)
 				for _, s := range sc.setup {
@@ -214,6 +216,7 @@ func TestAllOrNothing(t *testing.T) {
 // install with the last flags gives, and uninstall after any sequence
 // gives back the original tree.
 func TestConvergence(t *testing.T) {
+	t.Parallel()
 	user := []string{"install", "--user=alice", "--cli-location=user"}
 	for i, seq := range [][][]string{
 		{systemInstall, user},
@@ -224,6 +227,7 @@ func TestConvergence(t *testing.T) {
 		{fullInstall, fullInstall, systemInstall, fullInstall},
 	} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
 			a, b := newRoot(t), newRoot(t)
 			original := listing(t, a)
 			for _, args := range seq {
@@ -278,6 +282,7 @@ func diffLines(a, b string) string {
 // (exit 1, undone) or — when the swap comes after the last write into the
 // dir — succeeds with the links in the home only.
 func TestLinkSwapDuringApply(t *testing.T) {
+	t.Parallel()
 	args := []string{"install", "--user=alice", "--cli-location=user", "--path-edit=none"}
 	_, _, total := run(t, newRoot(t), 0, args...)
 	refused := 0

@@ -18,6 +18,7 @@ import (
 // death by the signal itself is possible only before Main's handlers are
 // in place or after it returned, and then too the tree is one of the two.
 func TestInterruptConsistency(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("installer")
 	if err != nil {
 		t.Skip("the installer command is set up by TestMain")

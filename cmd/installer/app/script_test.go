@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -104,22 +105,53 @@ func launchdModel(liveRoot string) *launchd.Model {
 }
 
 func TestMain(m *testing.M) {
+	// Under -race every process sleeps a second at exit by default (the
+	// race runtime's atexit_sleep_ms) and the stories and crash tests
+	// start thousands: the installers they start exit after 10ms, as
+	// testscript's documentation suggests. Races are still reported.
+	if g := os.Getenv("GORACE"); !strings.Contains(g, "atexit_sleep_ms") {
+		os.Setenv("GORACE", strings.TrimSpace(g+" atexit_sleep_ms=10"))
+	}
 	testscript.Main(m, map[string]func(){
 		"installer": func() { os.Exit(Main(context.Background(), os.Args, testDeps())) },
 	})
+}
+
+var (
+	vmnetdOnce sync.Once
+	vmnetdPath string
+	vmnetdErr  error
+)
+
+// vmnetdBeside builds vmnetd once per test binary, beside the installer
+// as it ships ("the vmnetd beside the installer's own executable"), for
+// the stories and the demo, and returns its path.
+func vmnetdBeside(t *testing.T) string {
+	t.Helper()
+	vmnetdOnce.Do(func() {
+		inst, err := exec.LookPath("installer")
+		if err != nil {
+			vmnetdErr = err
+			return
+		}
+		vmnetdPath = filepath.Join(filepath.Dir(inst), "vmnetd")
+		if out, err := exec.Command("go", "build", "-o", vmnetdPath, "github.com/macfleet/installer/cmd/vmnetd").CombinedOutput(); err != nil {
+			vmnetdErr = fmt.Errorf("build vmnetd: %v\n%s", err, out)
+		}
+	})
+	if vmnetdErr != nil {
+		t.Fatal(vmnetdErr)
+	}
+	return vmnetdPath
 }
 
 // recipesDir holds the README's deployment recipes, run by recipes.txtar.
 var recipesDir, _ = filepath.Abs(filepath.Join("..", "..", "..", "testdata", "recipes"))
 
 func TestScripts(t *testing.T) {
-	// vmnetd, built beside the installer as it ships ("the vmnetd beside
-	// the installer's own executable").
-	if p, err := exec.LookPath("installer"); err == nil {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(filepath.Dir(p), "vmnetd"), "github.com/macfleet/installer/cmd/vmnetd").CombinedOutput()
-		if err != nil {
-			t.Fatalf("build vmnetd: %v\n%s", err, out)
-		}
+	t.Parallel()
+	if _, err := exec.LookPath("installer"); err == nil {
+		vmnetdBeside(t)
 	}
 	// Scripts run the installer as uid 65534 with setpriv: the directory
 	// testscript put the installer in must be reachable by that uid.

@@ -94,6 +94,7 @@ var (
 // (and of the root install that takes over from it) in turn: exit 1
 // naming the step and the cause, the tree exactly as it was.
 func TestSetupAllOrNothing(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("many runs")
 	}
@@ -109,6 +110,7 @@ func TestSetupAllOrNothing(t *testing.T) {
 		{"hand-over, user location", []asUser{setupRun}, rootUserLoc},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
 			prepare := func() string {
 				root := newRoot(t)
 				for _, s := range sc.setup {
@@ -151,6 +153,7 @@ func TestSetupAllOrNothing(t *testing.T) {
 // tree is what the last command alone gives, and uninstall (the user's
 // after setup, root's after an install) gives back the original tree.
 func TestSetupConvergence(t *testing.T) {
+	t.Parallel()
 	for _, sc := range []struct {
 		name string
 		seq  []asUser
@@ -163,6 +166,7 @@ func TestSetupConvergence(t *testing.T) {
 		{"setup, user location, system", []asUser{setupNoPath, rootUserLoc, rootSystem}, rootUninstall},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
 			a, b := newRoot(t), newRoot(t)
 			original := listing(t, a)
 			for _, s := range sc.seq {
