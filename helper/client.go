@@ -300,14 +300,9 @@ func parseRights(oob []byte) ([]int, error) {
 	return fds, nil
 }
 
-// start dials and sends hello and request in one write; the caller reads
-// the server's hello and the reply. The connection's deadline covers the
-// whole exchange.
-func (c Client) start(ctx context.Context, req Request) (*clientConn, error) {
-	frame, err := req.Marshal()
-	if err != nil {
-		return nil, err
-	}
+// dial connects to vmnetd with the deadline of the whole exchange: the
+// client's timeout, or ctx's deadline when that comes first.
+func (c Client) dial(ctx context.Context) (net.Conn, time.Time, error) {
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -318,7 +313,22 @@ func (c Client) start(ctx context.Context, req Request) (*clientConn, error) {
 	}
 	nc, err := dialVmnetd(ctx, c.Socket, deadline)
 	if err != nil {
-		return nil, fmt.Errorf("failed to connect to %s: is vmnetd running?: %w", c.Socket, err)
+		return nil, deadline, fmt.Errorf("failed to connect to %s: is vmnetd running?: %w", c.Socket, err)
+	}
+	return nc, deadline, nil
+}
+
+// start dials and sends hello and request in one write; the caller reads
+// the server's hello and the reply. The connection's deadline covers the
+// whole exchange.
+func (c Client) start(ctx context.Context, req Request) (*clientConn, error) {
+	frame, err := req.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	nc, deadline, err := c.dial(ctx)
+	if err != nil {
+		return nil, err
 	}
 	conn := &clientConn{UnixConn: nc.(*net.UnixConn)}
 	conn.SetDeadline(deadline)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"time"
 )
 
 // call runs one extended command and returns the body of a zero status.
@@ -70,17 +69,9 @@ func (c Client) Uninstall(ctx context.Context) error {
 // Docker's own included (it knows none of our commands). It returns the
 // server's hello.
 func (c Client) Hello(ctx context.Context) (Hello, error) {
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	deadline := time.Now().Add(timeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	nc, err := dialVmnetd(ctx, c.Socket, deadline)
+	nc, deadline, err := c.dial(ctx)
 	if err != nil {
-		return Hello{}, fmt.Errorf("failed to connect to %s: is vmnetd running?: %w", c.Socket, err)
+		return Hello{}, err
 	}
 	defer nc.Close()
 	nc.SetDeadline(deadline)
