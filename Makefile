@@ -5,7 +5,7 @@
 # back) when run as root with apt.
 GO      ?= go
 BIN     ?= bin
-# The version every binary reports (SPEC §12), the rule cmd/mkdist uses:
+# The version every binary reports (docs/contract.md §12), the rule cmd/mkdist uses:
 # the latest vX.Y.Z tag reachable from HEAD, else 0.0.0-dev+<commit>.
 VERSION ?= $(shell t=$$(git tag --merged HEAD --sort=-v:refname --list 'v[0-9]*.[0-9]*.[0-9]*' 2>/dev/null | grep -E '^v[0-9]+\.[0-9]+\.[0-9]+$$' | head -n 1); \
   if [ -n "$$t" ]; then echo "$${t#v}"; else c=$$(git rev-parse --short=12 HEAD 2>/dev/null) && echo "0.0.0-dev+$$c" || echo 0.0.0-dev; fi)
@@ -21,7 +21,7 @@ build:
 	@mkdir -p $(BIN)
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
-# The macOS distribution of SPEC §12, in pure Go (no macOS tools): universal
+# The macOS distribution of docs/contract.md §12, in pure Go (no macOS tools): universal
 # installer and vmnetd, the tool package, the uninstall package, SHA256SUMS.
 # SOURCE_DATE_EPOCH (default: the commit's time) fixes every timestamp;
 # SIGN_P12=FILE and SIGN_P12_PASSWORD_FILE=FILE sign both packages.

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Admission limits (SPEC.md §8: stalled connections count against their
+// Admission limits (docs/contract.md §8: stalled connections count against their
 // own uid only).
 const (
 	// DefaultMaxConns is the soft limit of connections one uid holds open

@@ -144,7 +144,7 @@ func attackChild(mode string, c Client, args []string) int {
 
 // TestStalledConnectionsDelayNobody: 200 connections of the user that never
 // finish their hello, with the default 10 s deadline, delay neither root's
-// bind nor a new bind of the user's by more than 1 s (SPEC.md §8).
+// bind nor a new bind of the user's by more than 1 s (docs/contract.md §8).
 func TestStalledConnectionsDelayNobody(t *testing.T) {
 	needRoot(t)
 	ts := startServer(t, Config{})

@@ -1,5 +1,5 @@
 // This code runs as root inside vmnetd: it creates the sockets it hands to
-// the user, so every rule of SPEC.md §8 about what may be bound is here.
+// the user, so every rule of docs/contract.md §8 about what may be bound is here.
 
 package helper
 

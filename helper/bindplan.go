@@ -1,6 +1,6 @@
 // This code runs as root inside vmnetd: it decides how a requested port is
 // bound so that the socket handed to the user never shadows a port that
-// another process already listens on (SPEC.md §8, no port shadowing).
+// another process already listens on (docs/contract.md §8, no port shadowing).
 
 package helper
 

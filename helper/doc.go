@@ -1,4 +1,4 @@
-// Package helper is vmnetd, the optional privileged helper of SPEC.md §8:
+// Package helper is vmnetd, the optional privileged helper of docs/contract.md §8:
 // the wire protocol (pure, fuzzed), the server that binds ports below 1024
 // for one unprivileged user, and the client the app's backend and
 // `installer ports check` use.

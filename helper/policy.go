@@ -33,7 +33,7 @@ const (
 // ErrNoPolicy is returned by the client when no policy is cached.
 var ErrNoPolicy = errors.New("no registry access policy is cached")
 
-// PolicyStore is the policy cache of SPEC.md §8.
+// PolicyStore is the policy cache of docs/contract.md §8.
 type PolicyStore struct {
 	Dir string            // the app support dir, as a host path (root prefix applied)
 	Key ed25519.PublicKey // the key pinned at install; nil: only root may set
@@ -41,7 +41,7 @@ type PolicyStore struct {
 	mu sync.Mutex // one Set at a time: the version check and the writes are one step
 }
 
-// envelope is a signed policy (SPEC.md §8, PROTOCOL.md §4): Signature is
+// envelope is a signed policy (docs/contract.md §8, PROTOCOL.md §4): Signature is
 // ed25519 over signedBytes(Version, Policy), Policy's exact bytes as they
 // appear in the document.
 type envelope struct {

@@ -22,7 +22,7 @@ func TestSignedPolicyEnvelope(t *testing.T) {
 	if err != nil || !o.signed || o.version != 7 {
 		t.Fatalf("envelope %s does not open: %+v, %v", env, o, err)
 	}
-	// SPEC.md §8: the signature covers ASCII decimal N, "\n", the policy's exact bytes.
+	// docs/contract.md §8: the signature covers ASCII decimal N, "\n", the policy's exact bytes.
 	if !ed25519.Verify(pub, []byte("7\n{\"allowedRegistries\": [\"docker.io\"]}"), o.sig) {
 		t.Fatal("signature is not over \"7\\n\" and the policy bytes")
 	}

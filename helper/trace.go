@@ -1,4 +1,4 @@
-// Performance traces: the seeds' privileged "diagnostic action". Root takes
+// Performance traces: Docker Desktop's privileged "diagnostic action". Root takes
 // them itself (`installer diagnose --trace`); the profile's user asks vmnetd
 // (the trace command, PROTOCOL.md §2.4), which runs this code as root.
 

@@ -2,7 +2,7 @@
 // old content and wanted entries in, new content and "changed?" out.
 //
 // It never touches the file system, so every rule of the hosts step
-// (docs/README.md, step 6, and below) can be tested with byte strings and
+// (docs/README.md, step 7, and below) can be tested with byte strings and
 // fuzzed; the installer's effects layer does the atomic write and skips it
 // when nothing changed.
 //

@@ -13,7 +13,7 @@ import (
 	"github.com/macfleet/installer/install/users"
 )
 
-// Without the socket link (SPEC.md §5 setup, the seeds' 4.17), clients find
+// Without the socket link (docs/contract.md §5 setup, Docker Desktop 4.17, docs/docker-desktop.md), clients find
 // the engine through the current CLI context: a context store entry whose
 // docker endpoint is the user socket, made current in config.json. Both
 // are written exactly as the docker CLI writes them, so `docker context

@@ -48,14 +48,14 @@ type Env struct {
 	Stop <-chan struct{}
 }
 
-// Options are the wanted state of SPEC.md §4.
+// Options are the wanted state of docs/contract.md §4.
 type Options struct {
 	Product      product.Descriptor
 	User         string
 	CLILocation  string // "system" or "user"
 	PathEdit     string // "paths.d", "shell" or "none"; used with the user location
 	DockerSocket bool
-	// PrivilegedPorts installs the vmnetd helper (SPEC.md §8), from
+	// PrivilegedPorts installs the vmnetd helper (docs/contract.md §8), from
 	// HelperBinary (a host path), else the app bundle's copy, else
 	// Env.FallbackHelper.
 	PrivilegedPorts bool
@@ -93,7 +93,7 @@ type Result struct {
 func (r *Result) Changed() bool { return r != nil && len(r.Ops) > 0 }
 
 // applyOwnership says whether chown is possible: offline installs by a
-// non-root user skip it (SPEC.md §3).
+// non-root user skip it (docs/contract.md §3).
 func (e *Env) applyOwnership() bool { return e.Euid == 0 }
 
 func (e *Env) log() *zap.Logger {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Kind classifies a failure; each kind is one exit code of SPEC.md §10.
+// Kind classifies a failure; each kind is one exit code of docs/contract.md §10.
 type Kind int
 
 // The kinds, with their exit codes as values.

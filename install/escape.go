@@ -9,7 +9,7 @@ import (
 // refuseEdit is the error for a user's file that cannot be edited safely.
 // A link out of the home is named by what the person sees (the file, the
 // link's target, the home) with what to do, not by the confined path the
-// resolver saw (SPEC.md §13).
+// resolver saw (docs/contract.md §13).
 func (p *planner) refuseEdit(fsys rootfs.FS, file string, err error) error {
 	if !errors.Is(err, rootfs.ErrEscape) {
 		return Errorf(KindUnsafe, "refusing to edit %s: %w", file, err)

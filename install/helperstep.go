@@ -10,7 +10,7 @@ import (
 	"path"
 )
 
-// planHelper is step 7: the privileged port helper, its LaunchDaemon
+// planHelper is step 8: the privileged port helper, its LaunchDaemon
 // (KeepAlive: launchd restarts it; only an uninstall request boots it out)
 // and, live, its job. Without --privileged-ports a helper of ours is
 // removed with the old receipt's leftovers.

@@ -15,7 +15,7 @@ const hostsPath = "/etc/hosts"
 
 var loopback = netip.MustParseAddr("127.0.0.1")
 
-// wantedHosts are the entries of the hosts step (docs/README.md, step 6).
+// wantedHosts are the entries of the hosts step (docs/README.md, step 7).
 func wantedHosts(opts Options) []hostsfile.Entry {
 	want := []hostsfile.Entry{{IP: loopback, Name: "localhost"}}
 	if opts.Kubernetes {
@@ -33,7 +33,7 @@ func resolveHosts(env *Env) (string, error) {
 	return target, nil
 }
 
-// planHosts is step 6. The hosts file may be an ad-blocking list of a
+// planHosts is step 7. The hosts file may be an ad-blocking list of a
 // million lines, so every transition (append or replace our block, drop a
 // line of it, disable or re-enable a foreign line) reads it once and scans
 // it once (hostsfile.Plan gives the receipt, the log line and the write),

@@ -13,7 +13,7 @@ import (
 	"github.com/macfleet/installer/install/users"
 )
 
-// Install converges the root to opts (SPEC.md §4): preflight, then each
+// Install converges the root to opts (docs/contract.md §4): preflight, then each
 // step observes and plans, then all ops are applied or none. A dry run
 // stops after planning and needs no privilege.
 func Install(env *Env, opts Options) (*Result, error) {
@@ -169,7 +169,7 @@ func (p *planner) appVersion() string {
 	return p.appInfo().Version().String()
 }
 
-// planProfile plans the profile of SPEC.md §6 (step 9). It is rewritten
+// planProfile plans the profile of docs/contract.md §6 (step 11). It is rewritten
 // only when something in it changed; InstalledAt is kept otherwise.
 func (p *planner) planProfile(u users.User, old *Profile, oldBytes []byte) (*Profile, error) {
 	d := p.opts.Product

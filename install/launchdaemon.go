@@ -136,7 +136,7 @@ func fromFile(d product.Descriptor) bool {
 // productFile is where a --product-file descriptor is installed for vmnetd.
 func productFile(d product.Descriptor) string { return d.AppSupportDir + "/product.plist" }
 
-// helperArgs is the helper's command line (SPEC.md §4 step 7).
+// helperArgs is the helper's command line (docs/contract.md §4 step 8).
 func helperArgs(d product.Descriptor) []string {
 	if fromFile(d) {
 		return []string{d.HelperBinary(), "--product-file", productFile(d)}

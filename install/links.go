@@ -11,7 +11,7 @@ import (
 	"github.com/macfleet/installer/symlinks"
 )
 
-// systemBinDir is the system CLI location of SPEC.md §4 step 3.
+// systemBinDir is the system CLI location of docs/contract.md §4 step 4.
 const systemBinDir = "/usr/local/bin"
 
 // bundledTools lists the executables in the app's CLI dir: regular files
@@ -72,7 +72,7 @@ func userOwner(u users.User) owner {
 	return owner{uid: u.UID, gid: u.GID, name: displayOwner(u.Name, u.UID, u.GID)}
 }
 
-// planLinks is step 3: a link in the CLI location for every bundled tool.
+// planLinks is step 4: a link in the CLI location for every bundled tool.
 // Links of ours in the other location are not wanted any more and are
 // removed with the rest of the old receipt's leftovers.
 func (p *planner) planLinks(u users.User) error {

@@ -36,7 +36,7 @@ func newsyslogRules(d product.Descriptor) []byte {
 	return []byte(b.String())
 }
 
-// planNewsyslog writes the rotation rules of SPEC.md §11 into
+// planNewsyslog writes the rotation rules of docs/contract.md §11 into
 // /etc/newsyslog.d (in the receipt, so uninstall removes them).
 func (p *planner) planNewsyslog() error {
 	const step = "newsyslog"

@@ -1,6 +1,6 @@
 package install
 
-// planRemoveOldHelper is step 2: a privileged helper left by an earlier
+// planRemoveOldHelper is step 3: a privileged helper left by an earlier
 // install of the app (or of this installer) is booted out and deleted, so
 // no root daemon runs that the administrator did not ask for. A helper
 // this run installs itself is handled by the helper step instead.

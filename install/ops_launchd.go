@@ -37,7 +37,7 @@ func (p *planner) bootoutOp(step, label, plistPath string) Op {
 }
 
 // bootstrap plans `launchctl bootstrap system <plist>` on a live system,
-// with `launchctl enable` first for a disabled label (SPEC.md §4 step 7);
+// with `launchctl enable` first for a disabled label (docs/contract.md §4 step 8);
 // after a bootout of the same label in this run, 5 or 37 are retried.
 // The ops go to ops, or to p.later for the helper, which must find its
 // profile written when it starts.

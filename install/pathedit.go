@@ -10,10 +10,10 @@ import (
 // path_helper reads it for every login shell on macOS.
 const pathsDDir = "/etc/paths.d"
 
-// shellFiles get our marked PATH block (SPEC.md §4 step 4, shell mode).
+// shellFiles get our marked PATH block (docs/contract.md §4 step 5, shell mode).
 var shellFiles = []string{".zprofile", ".bash_profile"}
 
-// planPath is step 4: put the user CLI location on PATH. Nothing is
+// planPath is step 5: put the user CLI location on PATH. Nothing is
 // needed for the system location, which is on PATH already.
 func (p *planner) planPath(u users.User) error {
 	const step = "path"

@@ -27,7 +27,7 @@ type planner struct {
 	// dirs are the directories this run has already ensured.
 	dirs map[string]bool
 	// replaceOnly are files whose previous content is not worth keeping
-	// for uninstall (an older helper, which step 2 would remove anyway).
+	// for uninstall (an older helper, which step 3 would remove anyway).
 	replaceOnly map[string]bool
 	// later are ops that run after the profile is written: the helper's
 	// bootstrap or restart, so that it reads the profile it serves.

@@ -37,7 +37,7 @@ func checkProduct(env *Env, opts Options) error {
 	return nil
 }
 
-// lookupUser finds and validates the user of SPEC.md §4 step 1.
+// lookupUser finds and validates the user of docs/contract.md §4 step 1.
 func lookupUser(env *Env, name string) (users.User, error) {
 	u, minUID, err := env.LookupUser(name)
 	if err != nil {
@@ -45,7 +45,7 @@ func lookupUser(env *Env, name string) (users.User, error) {
 			return u, Errorf(KindBadUser, "user %q not found in %s; create the account first or check the name", name, env.FS.Dir())
 		}
 		if errors.Is(err, fs.ErrPermission) {
-			// Not the user's fault: the records are root's (SPEC.md §13).
+			// Not the user's fault: the records are root's (docs/contract.md §13).
 			return u, Errorf(KindNotRoot, "cannot read the user records in %s as uid %d (%w); run as root", env.FS.Dir(), env.Euid, fs.ErrPermission)
 		}
 		return u, Errorf(KindBadUser, "%w", err)
@@ -106,7 +106,7 @@ func checkTrustedAs(env *Env, p string, tc trust.Context) error {
 
 // checkTrustedPaths covers the paths of this build's steps. The bundled
 // CLI dir may belong to the target user (uid user, 0 for none): an app
-// she dragged into /Applications (SPEC.md §9); dragged then says so.
+// she dragged into /Applications (docs/contract.md §9); dragged then says so.
 func checkTrustedPaths(env *Env, opts Options, user int) (dragged bool, err error) {
 	d := opts.Product
 	tc := trustContext(env)

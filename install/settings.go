@@ -7,12 +7,12 @@ import (
 	"github.com/macfleet/installer/install/adminsettings"
 )
 
-// vendorFiles are the files step 8 may write in the app support dir, in
+// vendorFiles are the files step 9 may write in the app support dir, in
 // the order they are written.
 var vendorFiles = []string{"admin-settings.json", "desktop.plist", "install-settings.json", "registry.json"}
 
-// planSettings is step 8: the vendor's own install settings, as files in
-// the app support dir that the app reads at start (SPEC.md §4 step 8):
+// planSettings is step 9: the vendor's own install settings, as files in
+// the app support dir that the app reads at start (docs/contract.md §4 step 9):
 // registry.json and desktop.plist (Docker Desktop 4.32+ reads the plist
 // first) for the allowed organizations, admin-settings.json checked
 // against Docker's documented structure, install-settings.json for the

@@ -12,7 +12,7 @@ import (
 	"github.com/macfleet/installer/install/users"
 )
 
-// User mode (SPEC.md §5 `setup`, the seeds' 4.15–4.17): a user who cannot
+// User mode (docs/contract.md §5 `setup`, Docker Desktop 4.15–4.17, docs/docker-desktop.md): a user who cannot
 // or will not grant admin rights sets the app up for themselves. The same
 // planner as install does the work, with every path in the user's home
 // and the home opened as a strict root, so nothing outside it can change:
@@ -118,7 +118,7 @@ func (p *planner) planSetup(u users.User, old *SetupState, oldBytes []byte) erro
 }
 
 // checkHomePaths refuses, before anything is planned, a path setup would
-// write that is or goes through a link leading out of the home (SPEC.md
+// write that is or goes through a link leading out of the home (docs/contract.md
 // §9): a config.json or a contexts dir pointing elsewhere is the user's
 // business, but not one to write through.
 func (p *planner) checkHomePaths(u users.User) error {
@@ -201,7 +201,7 @@ func (p *planner) undoSetupItem(it Item, u users.User) error {
 	return err
 }
 
-// SetupUninstall removes what setup made (SPEC.md §5: uninstall after user
+// SetupUninstall removes what setup made (docs/contract.md §5: uninstall after user
 // mode leaves the home as it was before setup) and the state file. Run by
 // the user; with no state file there is nothing to do.
 func SetupUninstall(env *Env, so SetupOptions) (*Result, error) {

@@ -7,7 +7,7 @@ import (
 )
 
 // planSetupHandover is the step of a root install that takes over from
-// `installer setup` (SPEC.md §5): everything the state file's receipt
+// `installer setup` (docs/contract.md §5): everything the state file's receipt
 // lists is removed, except what this install wants too (the links, with
 // --cli-location=user; a PATH block it writes itself), which is adopted
 // into the install's receipt along with what setup knew of the home

@@ -13,7 +13,7 @@ import (
 	"github.com/macfleet/installer/install/users"
 )
 
-// The user-mode counterpart of the single-user profile (SPEC.md §5 setup):
+// The user-mode counterpart of the single-user profile (docs/contract.md §5 setup):
 // ~/<user dir>/installer-state.json records that the user declined (or
 // could not grant) the admin setup, so the app does not ask again, and,
 // as the receipt, exactly what setup created, so that its own next run,

@@ -19,7 +19,7 @@ type Caller struct {
 	Home string
 }
 
-// ErrSetupAsRoot is the refusal of SPEC.md §5 (exit 2, usage): setup is
+// ErrSetupAsRoot is the refusal of docs/contract.md §5 (exit 2, usage): setup is
 // the user's own path; root sets a user up with install.
 var ErrSetupAsRoot = Errorf(KindUsage, "setup sets up your own account and must not run as root: run it as yourself, without sudo (an administrator sets a user up with: installer install --user NAME)")
 

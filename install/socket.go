@@ -14,7 +14,7 @@ func (p *planner) userSocket(u users.User) string {
 	return path.Join(u.Home, p.opts.Product.UserSocket)
 }
 
-// planSocket is step 5: the socket link, and the boot task that recreates
+// planSocket is step 6: the socket link, and the boot task that recreates
 // it after every boot (/var/run is emptied at boot on macOS).
 func (p *planner) planSocket(u users.User) error {
 	const step = "socket"

@@ -1,5 +1,5 @@
 // Package mdm is what the installer needs to fit the way fleets are run
-// (SPEC §5 `mdm` commands, §11): managed preferences, the console user,
+// (docs/contract.md §5 `mdm` commands, §11): managed preferences, the console user,
 // Jamf's positional script arguments, .mobileconfig profiles, ready-to-paste
 // Jamf and Intune scripts, and the status lines inventories record.
 //

@@ -48,7 +48,7 @@ type mcxSettings struct {
 
 // MobileConfig returns a .mobileconfig (XML plist) that delivers settings
 // to the managed-preferences domain: one custom-settings payload whose
-// PayloadType is the domain and whose other keys are the settings (SPEC.md
+// PayloadType is the domain and whose other keys are the settings (docs/contract.md
 // §5), at device ("System") scope. Settings are checked as
 // Load checks them — known keys, right types and values — since a profile
 // every Mac would refuse at install time is worse than no profile. The
@@ -63,7 +63,7 @@ func MobileConfig(domain, displayName, org string, settings map[string]any) ([]b
 }
 
 // MobileConfigWith is MobileConfig with the payloads of extras after the
-// settings one (SPEC.md §5): com.docker.config and
+// settings one (docs/contract.md §5): com.docker.config and
 // com.apple.servicemanagement. Their UUIDs, too, come from the whole input.
 func MobileConfigWith(domain, displayName, org string, settings map[string]any, extras Extras) ([]byte, error) {
 	if err := checkDomain(domain); err != nil {

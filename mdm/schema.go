@@ -8,7 +8,7 @@ import (
 	"howett.net/plist"
 )
 
-// The managed-preferences domain described for MDM consoles (SPEC.md §5
+// The managed-preferences domain described for MDM consoles (docs/contract.md §5
 // `mdm schema`), from the settings table: every key with its type,
 // default, allowed values and help.
 

@@ -37,7 +37,7 @@ var Vendors = []string{"jamf", "intune", "kandji", "fleet", "munki"}
 // first.
 var vendorParts = map[string][]string{"kandji": {"audit", "remediation"}, "munki": {"installcheck", "postinstall"}}
 
-// Script returns a ready-to-paste bash script for an MDM vendor (SPEC.md
+// Script returns a ready-to-paste bash script for an MDM vendor (docs/contract.md
 // §5), passing args, the install flags, through unchanged:
 //
 //   - "jamf": a Jamf Pro policy script, `installer jamf ARGS -- "$@"`:

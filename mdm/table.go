@@ -2,7 +2,7 @@ package mdm
 
 import "slices"
 
-// Setting is one install setting (SPEC.md §4, §11): the single table from
+// Setting is one install setting (docs/contract.md §4, §11): the single table from
 // which the install flags, the managed-preferences decoding, `plan`'s
 // provenance, `mdm profile`, `mdm script` and `mdm schema` are all made,
 // so a setting added here appears everywhere.

@@ -1,4 +1,4 @@
-// Package symlinks plans the CLI links of SPEC §4 step 3: it compares the
+// Package symlinks plans the CLI links of docs/contract.md §4 step 4: it compares the
 // links the installer wants in one directory (/usr/local/bin or
 // ~/<user dir>/bin) with what is there and says what to do with each name.
 //

@@ -1,4 +1,4 @@
-// Command mkdist builds the macOS distribution of SPEC.md §12 into a
+// Command mkdist builds the macOS distribution of docs/contract.md §12 into a
 // directory (make dist: dist/), in pure Go on Linux or macOS: universal
 // installer and vmnetd binaries, the tool package, the payload-free
 // uninstall package and SHA256SUMS, signed when SIGN_P12 names a

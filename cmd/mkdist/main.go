@@ -70,7 +70,7 @@ type Options struct {
 const ProductID = "com.github.macfleet.installer"
 
 // Prefix is where the package installs the tool: off the default PATH,
-// so Apple's /usr/sbin/installer keeps its name (SPEC §1).
+// so Apple's /usr/sbin/installer keeps its name (docs/contract.md §1).
 const Prefix = "/usr/local/macfleet"
 
 var semverTag = regexp.MustCompile(`^v(\d+\.\d+\.\d+)$`)
@@ -113,7 +113,7 @@ func LDFlags(version string) string {
 		" -X main.Version=" + version
 }
 
-// Names are the files of the distribution (SPEC §12), in the order Build
+// Names are the files of the distribution (docs/contract.md §12), in the order Build
 // writes them: SHA256SUMS last.
 func Names(version string) []string {
 	return []string{"installer", "vmnetd",

@@ -56,7 +56,7 @@ func build(t *testing.T, o Options) (Result, string) {
 	return r, o.Out
 }
 
-// TestDist is make dist twice: the same bytes, the files of SPEC §12,
+// TestDist is make dist twice: the same bytes, the files of docs/contract.md §12,
 // read back with debug/macho, sha256sum, bsdtar, cpio and shellcheck.
 func TestDist(t *testing.T) {
 	if testing.Short() {

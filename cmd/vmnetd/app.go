@@ -29,7 +29,7 @@ import (
 // is the installer's default too.
 var Version = "0.1.0-dev"
 
-// Exit codes of SPEC.md §10 that vmnetd uses.
+// Exit codes of docs/contract.md §10 that vmnetd uses.
 const (
 	exitOK      = 0
 	exitFailed  = 1

@@ -1,5 +1,5 @@
 // This code runs as root: it reopens vmnetd's logs after newsyslog(8)
-// rotated them (SPEC.md §11), so the daemon never keeps writing into a
+// rotated them (docs/contract.md §11), so the daemon never keeps writing into a
 // rotated, compressed-away file.
 
 package main

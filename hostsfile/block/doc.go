@@ -13,7 +13,7 @@
 // and the block's last line is left without one, so the file still ends
 // without a final line break and removing the block gives back its exact
 // bytes. The hosts editor adds its own rules on top (docs/README.md,
-// step 6, and the hostsfile package).
+// step 7, and the hostsfile package).
 //
 // The package is pure (bytes in, byte ranges out) and a leaf: it imports
 // nothing of the installer, so the hosts editor and the installer's shell

@@ -1,5 +1,5 @@
 // Package adminsettings checks Docker Desktop's admin-settings.json
-// against its documented structure (SPEC.md §4 step 8) before a root
+// against its documented structure (docs/contract.md §4 step 9) before a root
 // writes it to every Mac of a fleet.
 //
 // SECURITY: part of what root runs: the text comes from the command line

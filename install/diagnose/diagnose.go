@@ -157,8 +157,8 @@ func readProfile(env *install.Env, d product.Descriptor) (*install.Profile, erro
 	return p, err
 }
 
-// settingsFiles are the vendor settings in the app support dir (SPEC.md §4
-// step 8).
+// settingsFiles are the vendor settings in the app support dir (docs/contract.md §4
+// step 9).
 var settingsFiles = []string{"admin-settings.json", "install-settings.json", "registry.json"}
 
 // readSettings reads the settings files and learns their secrets before

@@ -1,4 +1,4 @@
-// Package diagnose gathers a support bundle (`installer diagnose`, SPEC.md
+// Package diagnose gathers a support bundle (`installer diagnose`, docs/contract.md
 // §5): what the installer set up, what the machine looks like now, and
 // why they differ, in one gzip tar an administrator can attach to a
 // ticket.

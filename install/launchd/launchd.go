@@ -52,7 +52,7 @@ func disableArgs(label string) []string       { return []string{"disable", "syst
 func kickstartArgs(label string) []string     { return []string{"kickstart", "-k", "system/" + label} }
 func printDisabledArgs() []string             { return []string{"print-disabled", "system"} }
 
-// What an exit code of launchctl means (macos-layout.md, launchd).
+// What an exit code of launchctl means (docs/macos.md, launchd).
 var (
 	// ErrNotLoaded: the label is not loaded (3 "No such process" or 113
 	// "Could not find specified service").

@@ -22,7 +22,7 @@ import (
 	"howett.net/plist"
 )
 
-// Model is launchd's system domain as it really behaves (macos-layout.md,
+// Model is launchd's system domain as it really behaves (docs/macos.md,
 // launchd), for tests: labels are loaded, not loaded or disabled; a
 // bootstrap of a loaded label exits 5 and of a disabled one 119 until
 // `enable`; bootout and print of a label that is not loaded exit 113; a

@@ -12,7 +12,7 @@ import (
 	"github.com/macfleet/installer/install/appinfo"
 )
 
-// Descriptor holds the names of SPEC.md §2. Paths are absolute inside the
+// Descriptor holds the names of docs/contract.md §2. Paths are absolute inside the
 // target root; the user-relative ones (UserDir, UserSocket) are relative to
 // the user's home.
 type Descriptor struct {
@@ -145,7 +145,7 @@ func (d Descriptor) Defaults() Descriptor {
 
 // Validate checks that every name is present and that paths are clean and
 // of the right kind, so no descriptor can point the installer outside the
-// places SPEC.md §2 names.
+// places docs/contract.md §2 names.
 func (d Descriptor) Validate() error {
 	abs := map[string]string{
 		"AppBundle": d.AppBundle, "AppSupportDir": d.AppSupportDir,
@@ -205,7 +205,7 @@ func (d Descriptor) Marshal() ([]byte, error) {
 // BundledCLIDir is the app's directory of command-line tools.
 func (d Descriptor) BundledCLIDir() string { return d.AppBundle + "/Contents/Resources/bin" }
 
-// ProfilePath is the single-user profile of SPEC.md §6.
+// ProfilePath is the single-user profile of docs/contract.md §6.
 func (d Descriptor) ProfilePath() string { return d.AppSupportDir + "/installer.plist" }
 
 // HelperBinary is where the privileged helper is installed.
@@ -226,7 +226,7 @@ func (d Descriptor) LockPath() string { return "/var/run/" + d.Name + "-installe
 // /Library/Logs/<product>-installer (in a home, the same path below it).
 func (d Descriptor) LogDir() string { return "/Library/Logs/" + d.Name + "-installer" }
 
-// LogPath is the default JSON-lines log of SPEC.md §11.
+// LogPath is the default JSON-lines log of docs/contract.md §11.
 func (d Descriptor) LogPath() string { return d.LogDir() + "/installer.log" }
 
 // HelperLogPath is where launchd sends vmnetd's output (its LaunchDaemon's

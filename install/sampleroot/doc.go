@@ -3,7 +3,7 @@
 // the tests: the same offline --root the installer uses on a mounted image.
 //
 // By default the tree has the owners, groups and modes of a booted Mac
-// (../shared/macos-layout.md, from Apple's own description of the file
+// (docs/macos.md, from Apple's own description of the file
 // hierarchy): /Library and /Applications root:admin 0775, /private/var/run
 // root:daemon 0775, homes name:staff 0750, and so on. Options select the
 // other layouts a fleet really has: an image as built, an app dragged in

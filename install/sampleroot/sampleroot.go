@@ -26,7 +26,7 @@ const MacPaths = "/usr/local/bin\n/System/Cryptexes/App/usr/bin\n/usr/bin\n/bin\
 // Tools are the sample app's bundled CLI tools.
 var Tools = []string{"docker", "docker-compose", "docker-credential-desktop", "kubectl"}
 
-// The macOS groups that matter for trust (macos-layout.md, "Groups").
+// The macOS groups that matter for trust (docs/macos.md, "Groups").
 const (
 	Wheel  = 0
 	Daemon = 1
@@ -41,7 +41,7 @@ type User struct {
 }
 
 // Options shape the tree. The zero value of every variant is the booted
-// Mac of macos-layout.md.
+// Mac of docs/macos.md.
 type Options struct {
 	Product product.Descriptor
 	Users   []User

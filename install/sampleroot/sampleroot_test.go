@@ -12,7 +12,7 @@ import (
 	"github.com/macfleet/installer/install/product"
 )
 
-// macLayout is the table of ../shared/macos-layout.md ("System directories
+// macLayout is the table of docs/macos.md ("System directories
 // the installer reads, trusts or writes"), booted-Mac column, transcribed
 // here so that a change to the builder cannot drift from it unnoticed.
 var macLayout = []struct {
@@ -85,7 +85,7 @@ func TestDefaultIsABootedMac(t *testing.T) {
 			continue
 		}
 		if g != (got{w.mode, w.uid, w.gid}) {
-			t.Errorf("%s: %04o %d:%d, want %04o %d:%d (macos-layout.md)", w.path, g.mode, g.uid, g.gid, w.mode, w.uid, w.gid)
+			t.Errorf("%s: %04o %d:%d, want %04o %d:%d (docs/macos.md)", w.path, g.mode, g.uid, g.gid, w.mode, w.uid, w.gid)
 		}
 	}
 	if _, ok := stat(t, dir, "Library/PrivilegedHelperTools"); ok {

@@ -1,4 +1,4 @@
-// Package trust is the one rule for a path root will trust (SPEC.md §9):
+// Package trust is the one rule for a path root will trust (docs/contract.md §9):
 // the installer's preflight and vmnetd both ask it, so the two can never
 // disagree on which owners and groups may control such a path.
 //

@@ -1,5 +1,5 @@
 // Package users finds and checks the one user the installer configures
-// (SPEC §4 step 1). A live install asks the running system (os/user); an
+// (docs/contract.md §4 step 1). A live install asks the running system (os/user); an
 // offline install reads the image's own user database, because the user
 // may exist only in the image (a Packer/Tart build, a mounted volume) and
 // the build machine's accounts say nothing about it.

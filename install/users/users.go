@@ -26,7 +26,7 @@ var (
 	ErrNotFound = errors.New("user not found")
 	// ErrInvalid is wrapped when the name is unusable or the account is
 	// not one the installer may configure (root, a system account, no
-	// home). Together with ErrNotFound it is SPEC §10 exit code 4.
+	// home). Together with ErrNotFound it is docs/contract.md §10 exit code 4.
 	ErrInvalid = errors.New("user invalid")
 )
 
@@ -85,7 +85,7 @@ func CheckName(name string) error {
 	return nil
 }
 
-// Validate applies SPEC §4 step 1 to a user that was found: not root, not
+// Validate applies docs/contract.md §4 step 1 to a user that was found: not root, not
 // a system account (uid below minUID), and with an absolute home.
 func Validate(u User, minUID int) error {
 	if err := CheckName(u.Name); err != nil {

@@ -93,7 +93,7 @@ func TestBsdtarLists(t *testing.T) {
 }
 
 // extract unpacks the package with bsdtar (unsigned packages only: see
-// SPEC §12's tooling note) into a new directory.
+// docs/contract.md §12's tooling note) into a new directory.
 func extract(t *testing.T, f string) string {
 	t.Helper()
 	dir := t.TempDir()

@@ -16,7 +16,7 @@ import (
 )
 
 // Main runs the installer with args (args[0] is the program name) and
-// returns the process exit code of SPEC.md §10. SIGINT and SIGTERM cancel
+// returns the process exit code of docs/contract.md §10. SIGINT and SIGTERM cancel
 // the run's context (apply undoes this run's changes and the exit is 1);
 // a closed stdout or stderr is a failed write, never a kill (SIGPIPE).
 func Main(ctx context.Context, args []string, deps Deps) int {
@@ -41,7 +41,7 @@ func Main(ctx context.Context, args []string, deps Deps) int {
 		fmt.Fprintf(deps.Stderr, "ERROR %s\n", oneLine(err.Error()))
 	}
 	if wantsJSON(args) && out.written == 0 {
-		// Every outcome has its object (SPEC.md §13), flag errors included.
+		// Every outcome has its object (docs/contract.md §13), flag errors included.
 		_ = writeJSON(out, fallbackObject(args, err, code))
 	}
 	return code

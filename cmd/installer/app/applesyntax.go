@@ -12,10 +12,10 @@ import (
 )
 
 // appleInstaller is Apple's installer(8), which our name shadows only
-// where someone puts us first on PATH (SPEC §1 keeps us off it).
+// where someone puts us first on PATH (docs/contract.md §1 keeps us off it).
 const appleInstaller = "/usr/sbin/installer"
 
-// appleOptions are installer(8)'s own options (SPEC §5); ours are all
+// appleOptions are installer(8)'s own options (docs/contract.md §5); ours are all
 // double-dash, so none of these means anything to us.
 var appleOptions = map[string]bool{
 	"-pkg": true, "-package": true, "-target": true, "-tgt": true,

@@ -86,7 +86,7 @@ func (s *session) close() {
 }
 
 // newSession opens the root and, unless dryRun, the log file. The live
-// check comes first (SPEC.md §3): without launchd nothing else matters.
+// check comes first (docs/contract.md §3): without launchd nothing else matters.
 func newSession(c *cli.Context, deps Deps, d product.Descriptor, dryRun bool) (*session, error) {
 	dir, err := rootDir(c)
 	if err != nil {

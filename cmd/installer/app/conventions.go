@@ -1,6 +1,6 @@
 package app
 
-// The command-line conventions of SPEC.md §13, applied to the whole
+// The command-line conventions of docs/contract.md §13, applied to the whole
 // command tree in one place: what each command accepts (its own flags and
 // the global ones it uses), words where none are taken, a flag given
 // twice, contradicting flags, and one style for usage errors, with the
@@ -53,7 +53,7 @@ var ownDrop = map[string][]string{
 }
 
 // takesArgs are the commands that take words after their flags; every
-// other command refuses any (SPEC.md §13).
+// other command refuses any (docs/contract.md §13).
 var takesArgs = map[string]bool{"ports check": true, "policy set": true, "jamf": true, "help": true, "completion": true}
 
 // jsonNative are the commands whose --json output is their own result
@@ -98,7 +98,7 @@ func conventionsFor(cmd *cli.Command, path string, deps Deps, out *switchWriter)
 	cmd.Flags = onceFlags(cmd.Flags)
 	quietBools(cmd.Flags)
 	if !hasFlag(cmd.Flags, "json") && !cmd.SkipFlagParsing {
-		// --json is accepted everywhere (SPEC.md §13); where the command
+		// --json is accepted everywhere (docs/contract.md §13); where the command
 		// has no result of its own, what it prints is wrapped.
 		cmd.Flags = append(cmd.Flags, &cli.BoolFlag{Name: "json", Hidden: true})
 	}
@@ -432,7 +432,7 @@ func macTarget(root string) bool {
 }
 
 // checkHelperBinary accepts only a regular, executable file in the
-// target's format (SPEC.md §4 step 7): Mach-O (thin or universal) for a
+// target's format (docs/contract.md §4 step 8): Mach-O (thin or universal) for a
 // Mac, else the host's own. Root will run it as a KeepAlive daemon.
 func checkHelperBinary(p string, mac bool) error {
 	fi, err := os.Stat(p)

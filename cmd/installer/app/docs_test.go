@@ -66,7 +66,7 @@ func TestReferenceDocs(t *testing.T) {
 	}
 }
 
-// TestExitCodesDocumented: every exit code of SPEC.md §10 has its line.
+// TestExitCodesDocumented: every exit code of docs/contract.md §10 has its line.
 func TestExitCodesDocumented(t *testing.T) {
 	seen := map[install.Kind]bool{}
 	for _, e := range exitCodes {

@@ -24,7 +24,7 @@ func globalFlags() []cli.Flag {
 	}
 }
 
-// installFlags are the wanted state of SPEC.md §4, made from the
+// installFlags are the wanted state of docs/contract.md §4, made from the
 // settings table (mdm.Settings), which also gives the managed-preferences
 // keys, the schemas and the MDM scripts: a boolean with a --no- form
 // becomes two flags.

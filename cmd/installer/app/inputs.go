@@ -14,7 +14,7 @@ import (
 	"github.com/macfleet/installer/mdm"
 )
 
-// inputs are the install settings with their precedence (SPEC.md §11):
+// inputs are the install settings with their precedence (docs/contract.md §11):
 // command-line flags, then the user-scope managed preferences, then the
 // device-scope ones, then the defaults.
 type inputs struct {
@@ -127,7 +127,7 @@ func loadInputs(c *cli.Context, s *session, d product.Descriptor) (inputs, error
 	return in, nil
 }
 
-// consoleUser is the owner of /dev/console inside the root (SPEC.md §11).
+// consoleUser is the owner of /dev/console inside the root (docs/contract.md §11).
 func consoleUser(s *session) (string, error) {
 	fi, err := s.env.FS.Stat("/dev/console")
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 )
 
 // TestInterruptConsistency sends SIGTERM (or SIGINT) at 100 random moments
-// of a slowed install (SPEC.md §13): the run either finished (exit 0, the
+// of a slowed install (docs/contract.md §13): the run either finished (exit 0, the
 // tree fully installed) or undid itself (exit 1, "interrupted; nothing
 // changed", the tree exactly as before); never anything in between. A
 // death by the signal itself is possible only before Main's handlers are

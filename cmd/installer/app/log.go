@@ -17,7 +17,7 @@ import (
 )
 
 // checkLogFile refuses a --log-file whose directory does not exist
-// (SPEC.md §11): root would otherwise create directories anywhere.
+// (docs/contract.md §11): root would otherwise create directories anywhere.
 func checkLogFile(p string) error {
 	if p == "" {
 		return nil
@@ -62,7 +62,7 @@ func redactArgs(args []string) []string {
 	return out
 }
 
-// logHeader is the first line of every run in the log (SPEC.md §11).
+// logHeader is the first line of every run in the log (docs/contract.md §11).
 func logHeader(log *zap.Logger, c *cli.Context, euid int, root string) {
 	args := os.Args
 	if a, ok := c.App.Metadata["args"].([]string); ok {

@@ -19,7 +19,7 @@ import (
 // manDate is the date the man page carries; bump it with the text.
 const manDate = "December 1, 2026"
 
-// exitCodes are SPEC.md §10 with what an administrator can do about each.
+// exitCodes are docs/contract.md §10 with what an administrator can do about each.
 var exitCodes = []struct {
 	kind          install.Kind
 	meaning, todo string

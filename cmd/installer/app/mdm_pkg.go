@@ -17,7 +17,7 @@ import (
 	"github.com/macfleet/installer/mdm/flatpkg"
 )
 
-// toolPath is where the tool package installs the installer (SPEC §12);
+// toolPath is where the tool package installs the installer (docs/contract.md §12);
 // the postinstall of `mdm pkg` runs it from there.
 const toolPath = "/usr/local/macfleet/bin/installer"
 

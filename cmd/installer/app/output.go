@@ -180,7 +180,7 @@ func resultObject(c *cli.Context, command string, err error) map[string]any {
 }
 
 // addMeta puts version, product, user and root in a result object
-// (SPEC.md §13); user is the one given, if no better one is known.
+// (docs/contract.md §13); user is the one given, if no better one is known.
 func addMeta(obj map[string]any, c *cli.Context, user string) {
 	obj["version"] = Version
 	obj["product"] = str(c, "product")

@@ -17,7 +17,7 @@ import (
 // maxAdminSettingsFile bounds --admin-settings=@FILE.
 const maxAdminSettingsFile = 1 << 20
 
-// readSettings reads the vendor flags (SPEC.md §4 step 8) with their
+// readSettings reads the vendor flags (docs/contract.md §4 step 9) with their
 // managed preferences; install.Options.Validate checks them.
 func readSettings(in inputs) install.Settings {
 	_, license, _ := in.tri("accept-license")
