@@ -59,6 +59,7 @@ func build(t *testing.T, o Options) (Result, string) {
 // TestDist is make dist twice: the same bytes, the files of docs/contract.md §12,
 // read back with debug/macho, sha256sum, bsdtar, cpio and shellcheck.
 func TestDist(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the distribution twice")
 	}
@@ -337,6 +338,7 @@ func TestVersionFromGit(t *testing.T) {
 // TestSigned is make dist with SIGN_P12: both packages carry a signature
 // that go-macho's xar reader verifies, by the throwaway certificate.
 func TestSigned(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the distribution")
 	}
