@@ -370,6 +370,28 @@ func TestPayloadFree(t *testing.T) {
 	if strings.Join(got, " ") != want {
 		t.Fatalf("payload-free package lists %q", got)
 	}
+
+	// Its Bom lists the install location alone, as root's 0755
+	// directory: Installer applies the Bom's mode to the location, and
+	// `installer mdm pkg` installs to "/", so any other mode would be
+	// applied to "/".
+	dir := extract(t, write(t, p, nil))
+	bomData, err := os.ReadFile(filepath.Join(dir, "com.example.tool.pkg", "Bom"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readBom(bomData)
+	if err != nil {
+		t.Fatalf("read Bom: %v", err)
+	}
+	if len(recs) != 1 {
+		t.Fatalf("payload-free Bom lists %d paths, want the location alone: %+v", len(recs), recs)
+	}
+	r := recs[0]
+	if r.Path != "." || r.Mode != 0o040755 || r.UID != 0 || r.GID != 0 || r.Type != 2 {
+		t.Errorf("payload-free Bom: %q mode %o owner %d:%d type %d, want \".\" mode 40755 owner 0:0 type 2 (directory)",
+			r.Path, r.Mode, r.UID, r.GID, r.Type)
+	}
 }
 
 func TestSameInputSameBytes(t *testing.T) {
