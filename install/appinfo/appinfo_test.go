@@ -82,3 +82,24 @@ func TestRead(t *testing.T) {
 		t.Errorf("Parse(garbage) = %+v", got)
 	}
 }
+
+// After is strict: a version is not after itself; an unknown version is
+// the newest (after every known one, not after another unknown).
+func TestAfter(t *testing.T) {
+	for _, c := range []struct {
+		v, w string
+		want bool
+	}{
+		{"4.89", "4.88", true},
+		{"4.88", "4.88", false},
+		{"4.88", "4.88.0", false},
+		{"4.88.1", "4.88", true},
+		{"4.87", "4.88", false},
+		{"", "4.88", true},
+		{"4.88", "", false},
+	} {
+		if got := ParseVersion(c.v).After(ParseVersion(c.w)); got != c.want {
+			t.Errorf("%q.After(%q) = %v, want %v", c.v, c.w, got, c.want)
+		}
+	}
+}

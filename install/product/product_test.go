@@ -3,6 +3,8 @@ package product
 import (
 	"strings"
 	"testing"
+
+	"github.com/macfleet/installer/install/appinfo"
 )
 
 func TestBuiltin(t *testing.T) {
@@ -109,5 +111,78 @@ func TestValidateRejects(t *testing.T) {
 	d.LastOwnHelper = ""
 	if err := d.Validate(); err != nil {
 		t.Errorf("LastOwnHelper left out: %v", err)
+	}
+}
+
+// TestDerivedPaths pins every path derived from the descriptor (the
+// places docs/contract.md and docs/macos.md name), for both built-ins.
+func TestDerivedPaths(t *testing.T) {
+	for name, want := range map[string][]string{
+		"docker": {
+			"/Applications/Docker.app/Contents/Resources/bin",
+			"/Library/Application Support/com.docker.docker/installer.plist",
+			"/Library/PrivilegedHelperTools/com.docker.vmnetd",
+			"/Library/LaunchDaemons/com.docker.vmnetd.plist",
+			"/Library/LaunchDaemons/com.docker.socket.plist",
+			"/var/run/docker-installer.lock",
+			"/Library/Logs/docker-installer/installer.log",
+			"/Library/Logs/docker-installer/vmnetd.log",
+			"Library/Containers/com.docker.docker",
+			"Library/Group Containers/group.com.docker",
+			"/Applications/Docker.app/Contents/Info.plist",
+			"/Library/Application Support/com.docker.docker/registry-access-policy.json",
+		},
+		"iechor": {
+			"/Applications/iEchor.app/Contents/Resources/bin",
+			"/Library/Application Support/com.iechor.iechor/installer.plist",
+			"/Library/PrivilegedHelperTools/com.iechor.vmnetd",
+			"/Library/LaunchDaemons/com.iechor.vmnetd.plist",
+			"/Library/LaunchDaemons/com.iechor.socket.plist",
+			"/var/run/iechor-installer.lock",
+			"/Library/Logs/iechor-installer/installer.log",
+			"/Library/Logs/iechor-installer/vmnetd.log",
+			"Library/Containers/com.iechor.iechor",
+			"Library/Group Containers/group.com.iechor",
+			"/Applications/iEchor.app/Contents/Info.plist",
+			"/Library/Application Support/com.iechor.iechor/registry-access-policy.json",
+		},
+	} {
+		d, err := Builtin(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := []string{d.BundledCLIDir(), d.ProfilePath(), d.HelperBinary(), d.HelperPlist(), d.BootTaskPlist(),
+			d.LockPath(), d.LogPath(), d.HelperLogPath(), d.AppContainerDir(), d.GroupContainerDir(),
+			d.InfoPlist(), d.PolicyPath()}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("%s: path %d is %q, want %q", name, i, got[i], want[i])
+			}
+		}
+	}
+	// A product without containers has no container directories.
+	d, _ := Builtin("docker")
+	d.AppContainer, d.GroupContainer = "", ""
+	if a, g := d.AppContainerDir(), d.GroupContainerDir(); a != "" || g != "" {
+		t.Errorf("no containers: %q %q", a, g)
+	}
+}
+
+// HasOwnHelper: up to LastOwnHelper inclusive (4.88 when unset); an
+// unknown app version is the newest, so it has none.
+func TestHasOwnHelper(t *testing.T) {
+	d, _ := Builtin("docker")
+	for v, want := range map[string]bool{"4.87": true, "4.88": true, "4.88.0": true, "4.88.1": false, "4.89": false, "": false} {
+		if got := d.HasOwnHelper(appinfo.ParseVersion(v)); got != want {
+			t.Errorf("HasOwnHelper(%q) = %v, want %v", v, got, want)
+		}
+	}
+	d.LastOwnHelper = ""
+	if !d.HasOwnHelper(appinfo.ParseVersion("4.88")) || d.HasOwnHelper(appinfo.ParseVersion("4.88.1")) {
+		t.Error("LastOwnHelper unset is not 4.88")
+	}
+	d.LastOwnHelper = "4.90"
+	if !d.HasOwnHelper(appinfo.ParseVersion("4.89")) || d.HasOwnHelper(appinfo.ParseVersion("4.91")) {
+		t.Error("LastOwnHelper 4.90 not honoured")
 	}
 }
