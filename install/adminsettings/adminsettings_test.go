@@ -210,3 +210,34 @@ func TestLockedMustBeBoolean(t *testing.T) {
 		t.Errorf("only %d settings with a locked key found; the description has more", n)
 	}
 }
+
+// The list shapes: an array of strings, a string or an array of strings,
+// and an array of objects, each refused with its own words when given
+// another type, and accepted in each documented form.
+func TestListShapes(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"configurationFileVersion":2,"enhancedContainerIsolation":{"dockerSocketMount":{"imageList":{"images":"docker.io/x"}}}}`: "enhancedContainerIsolation.dockerSocketMount.imageList.images: want an array of strings, got a string",
+		`{"configurationFileVersion":2,"proxy":{"exclude":1}}`:                   "proxy.exclude: want a string or an array of strings, got a number",
+		`{"configurationFileVersion":2,"proxy":{"exclude":["a",true]}}`:          "proxy.exclude[1]: want a string, got a boolean",
+		`{"configurationFileVersion":2,"filesharingAllowedDirectories":{}}`:      "filesharingAllowedDirectories: want an array, got an object",
+		`{"configurationFileVersion":2,"filesharingAllowedDirectories":[{},[]]}`: "filesharingAllowedDirectories[1]: want an object, got an array",
+		`{"configurationFileVersion":2,"scout":{"sbomIndexing":null}}`:           "scout.sbomIndexing: want a boolean, got null",
+	} {
+		_, err := Check(in)
+		var pe *PathError
+		if !errors.As(err, &pe) || err.Error() != want {
+			t.Errorf("Check(%s) = %v, want the PathError %q", in, err, want)
+		}
+	}
+	for _, in := range []string{
+		`{"configurationFileVersion":2,"proxy":{"exclude":"localhost,*.corp"}}`,
+		`{"configurationFileVersion":2,"proxy":{"exclude":["localhost","*.corp"]}}`,
+		`{"configurationFileVersion":2,"proxy":{"exclude":[]}}`,
+		`{"configurationFileVersion":2,"enhancedContainerIsolation":{"dockerSocketMount":{"imageList":{"images":[]}}}}`,
+		`{"configurationFileVersion":2,"filesharingAllowedDirectories":[{"path":"$HOME","sharedByDefault":true},{"path":"/tmp"}]}`,
+	} {
+		if c, err := Check(in); err != nil || len(c.Warnings) != 0 {
+			t.Errorf("Check(%s) = %v, warnings %q", in, err, c.Warnings)
+		}
+	}
+}
