@@ -217,11 +217,11 @@ func TestLockedMustBeBoolean(t *testing.T) {
 func TestListShapes(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"configurationFileVersion":2,"enhancedContainerIsolation":{"dockerSocketMount":{"imageList":{"images":"docker.io/x"}}}}`: "enhancedContainerIsolation.dockerSocketMount.imageList.images: want an array of strings, got a string",
-		`{"configurationFileVersion":2,"proxy":{"exclude":1}}`:                   "proxy.exclude: want a string or an array of strings, got a number",
-		`{"configurationFileVersion":2,"proxy":{"exclude":["a",true]}}`:          "proxy.exclude[1]: want a string, got a boolean",
-		`{"configurationFileVersion":2,"filesharingAllowedDirectories":{}}`:      "filesharingAllowedDirectories: want an array, got an object",
-		`{"configurationFileVersion":2,"filesharingAllowedDirectories":[{},[]]}`: "filesharingAllowedDirectories[1]: want an object, got an array",
-		`{"configurationFileVersion":2,"scout":{"sbomIndexing":null}}`:           "scout.sbomIndexing: want a boolean, got null",
+		`{"configurationFileVersion":2,"proxy":{"exclude":1}}`:                                                                     "proxy.exclude: want a string or an array of strings, got a number",
+		`{"configurationFileVersion":2,"proxy":{"exclude":["a",true]}}`:                                                            "proxy.exclude[1]: want a string, got a boolean",
+		`{"configurationFileVersion":2,"filesharingAllowedDirectories":{}}`:                                                        "filesharingAllowedDirectories: want an array, got an object",
+		`{"configurationFileVersion":2,"filesharingAllowedDirectories":[{},[]]}`:                                                   "filesharingAllowedDirectories[1]: want an object, got an array",
+		`{"configurationFileVersion":2,"scout":{"sbomIndexing":null}}`:                                                             "scout.sbomIndexing: want a boolean, got null",
 	} {
 		_, err := Check(in)
 		var pe *PathError
