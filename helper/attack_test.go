@@ -473,3 +473,37 @@ func TestDialRetriesStartupWindow(t *testing.T) {
 		t.Fatalf("gave up after %v", d)
 	}
 }
+
+// TestAdmissionBucketIsPerUID: the user's stalled connections, old enough
+// to be evicted and as many as its soft limit, are none of root's
+// business: root's binds go through the server without closing any of
+// them, and without a refusal or an eviction counted for root (a second
+// line behind TestAdmissionPerUID, through the accept loop).
+func TestAdmissionBucketIsPerUID(t *testing.T) {
+	needRoot(t)
+	const soft = 8
+	ts := startServer(t, Config{MaxConns: soft})
+	if out := serveChild(t, nobody, "stall", ts.socket, strconv.Itoa(soft)); !strings.HasPrefix(out, "bound 8") {
+		t.Fatalf("stalling child: %s", out)
+	}
+	// All accepted (the child has them open; the count is checked below),
+	// and old enough to be evicted.
+	waitFor(5*time.Second, func() bool { return ts.admit.count(nobody) == soft })
+	time.Sleep(stallGrace + 50*time.Millisecond)
+	for i := range 3 {
+		f, err := ts.client().Bind(context.Background(), TCP, netip.MustParseAddrPort("127.0.0.1:89"))
+		if err != nil {
+			t.Fatalf("root's bind %d: %v", i, err)
+		}
+		f.Close()
+	}
+	if n := ts.refusals.total(0); n != 0 {
+		t.Errorf("%d refusals or evictions counted for root's connections, want none", n)
+	}
+	if n := ts.admit.count(nobody); n != soft {
+		t.Errorf("root's binds left %d of the user's %d connections", n, soft)
+	}
+	if n := ts.refusals.total(nobody); n != 0 {
+		t.Errorf("%d refusals or evictions counted for the user, want none", n)
+	}
+}
