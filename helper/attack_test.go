@@ -507,3 +507,40 @@ func TestAdmissionBucketIsPerUID(t *testing.T) {
 		t.Errorf("%d refusals or evictions counted for the user, want none", n)
 	}
 }
+
+// TestDarwinPlanRefusesByItsProbes: on this Linux kernel an overlapping
+// bind is refused by the kernel anyway, so TestNoShadowingRealSockets
+// alone cannot tell the darwin plan's probes from no probes. Here the
+// refusal must come from the probe ("port held on an overlapping
+// address" in vmnetd's log), for a specific address under another uid's
+// wildcard listener and for the wildcard over its loopback listener.
+func TestDarwinPlanRefusesByItsProbes(t *testing.T) {
+	needRoot(t)
+	for i, tc := range []struct{ held, want string }{
+		{"0.0.0.0:%d", "127.0.0.1:%d"},
+		{"127.0.0.1:%d", "0.0.0.0:%d"},
+	} {
+		ts := startServer(t, Config{goos: "darwin"})
+		port := 970 + i
+		held, want := fmt.Sprintf(tc.held, port), fmt.Sprintf(tc.want, port)
+		cmd := child(t, stranger, "hold-tcp", ts.socket, held)
+		allowLowPorts(cmd)
+		if out := serveCmd(t, cmd, "hold"); out != "bound "+held {
+			t.Fatalf("uid %d holding %s: %s", stranger, held, out)
+		}
+		if out := runChildOutput(t, nobody, "bind-tcp", ts.socket, want); !strings.Contains(out, "address already in use") {
+			t.Fatalf("%s held, %s granted: %s", held, want, out)
+		}
+		var reasons []string
+		waitFor(2*time.Second, func() bool {
+			reasons = reasons[:0]
+			for _, l := range ts.logs.FilterField(zap.Int("uid", nobody)).All() {
+				reasons = append(reasons, fmt.Sprint(l.ContextMap()))
+			}
+			return strings.Contains(strings.Join(reasons, " "), "port held on an overlapping address")
+		})
+		if s := strings.Join(reasons, "\n"); !strings.Contains(s, "port held on an overlapping address") {
+			t.Errorf("%s held, %s refused, but not by a probe: %s", held, want, s)
+		}
+	}
+}
