@@ -262,3 +262,35 @@ func TestTooDeepNamesTheLimit(t *testing.T) {
 		t.Errorf("self-reference: %v", err)
 	}
 }
+
+// TestOffsetTableInRange: the offset table must end where the trailer
+// starts. Each file below has a table that runs into the trailer, with
+// trailer bytes that would read as valid offsets, so only the range check
+// refuses it.
+func TestOffsetTableInRange(t *testing.T) {
+	l := Limits{Objects: 10, Nodes: 10, Depth: 10}
+	trailer := func(offSize, n, table int, lead ...byte) []byte {
+		tr := make([]byte, 32)
+		copy(tr, lead) // the unused first bytes of the trailer
+		tr[6], tr[7] = byte(offSize), 1
+		binary.BigEndian.PutUint64(tr[8:], uint64(n))
+		binary.BigEndian.PutUint64(tr[24:], uint64(table))
+		return tr
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{
+		// One 1-byte offset at 10, where the trailer starts: it would
+		// read the trailer's first byte, 8, the empty array at 8.
+		{"one offset past the table", append([]byte("bplist00\xa0\x00"), trailer(1, 1, 10, 8)...)},
+		// Two 2-byte offsets at 9: one byte of table, then 0x08 from the
+		// trailer, then 0x00 0x08.
+		{"two wide offsets past the table", append([]byte("bplist00\xa0\x00"), trailer(2, 2, 9, 8, 0, 8)...)},
+	} {
+		err := CheckBinary(tc.data, l)
+		if err == nil || err.Error() != "offset table out of range" {
+			t.Errorf("%s: %v, want the offset table out of range", tc.name, err)
+		}
+	}
+}
