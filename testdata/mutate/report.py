@@ -90,6 +90,8 @@ def main():
         count = {s: 0 for s in ("KILLED", "LIVED", "NOT COVERED", "TIMED OUT", "NOT VIABLE", "SKIPPED")}
         rerun = 0
         for fi in res.get("files") or []:
+            if "/" in fi["file_name"]:
+                continue  # a file of a package below this one
             path = os.path.join(pkg, fi["file_name"])
             with open(path, encoding="utf-8") as f:
                 src = f.read().split("\n")
