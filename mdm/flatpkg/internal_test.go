@@ -1,0 +1,35 @@
+package flatpkg
+
+import (
+	"encoding/asn1"
+	"io/fs"
+	"strings"
+	"testing"
+)
+
+// TestTLVLengths: each DER length form at its edges reads back with
+// encoding/asn1, which refuses a length that is not in its shortest form.
+func TestTLVLengths(t *testing.T) {
+	for _, n := range []int{0, 1, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x10000, 0x10001} {
+		b := tlv(0x04, make([]byte, n))
+		var v asn1.RawValue
+		rest, err := asn1.Unmarshal(b, &v)
+		if err != nil || len(rest) != 0 || len(v.Bytes) != n || v.Tag != 4 {
+			t.Errorf("tlv of %d bytes (header % x): %v, %d bytes read, %d left", n, b[:min(len(b), 5)], err, len(v.Bytes), len(rest))
+		}
+	}
+}
+
+// TestBomRefusesOrphans: bom itself refuses entries whose directory is
+// not in the list (check refuses them before; this is the second guard),
+// and says how many.
+func TestBomRefusesOrphans(t *testing.T) {
+	_, err := bom([]Entry{
+		{Path: ".", Mode: fs.ModeDir | 0o755},
+		{Path: "a/b", Mode: 0o644},
+		{Path: "c/d", Mode: 0o644},
+	}, 0)
+	if err == nil || !strings.Contains(err.Error(), "2 entries are not under") {
+		t.Fatalf("orphans: %v", err)
+	}
+}
