@@ -4,10 +4,10 @@ docs/testing.md, after running the mutants gremlins cannot map itself.
 
 Usage: report.py OUTDIR PKG...   (OUTDIR holds <pkg with / as _>.json)
 
-Go's coverage profile gives no block to a condition of a switch case, so
-gremlins v0.6.0 reports every mutant there NOT COVERED without running it
-(go-gremlins/gremlins#298, open). This script runs each such mutant the
-way gremlins would: the operator at the reported line and column replaced,
+Go's coverage profile gives no block to a condition of a switch case, nor
+to a constant expression, so gremlins v0.6.0 reports every mutant there
+NOT COVERED without running it (go-gremlins/gremlins#298, open). This
+script runs each such mutant the way gremlins would: the operator at the reported line and column replaced,
 through `go test -overlay` (the tree is never touched), with the package's
 own tests. A mutant that then fails the tests is KILLED, one that passes
 LIVED, one that does not compile NOT VIABLE. Every other status is
@@ -42,6 +42,18 @@ def in_case_condition(line, col):
     if not stripped.startswith("case "):
         return False
     return col - 1 < line.rstrip().rfind(":")
+
+
+def in_const(src, line_no):
+    """The line is a constant declaration (alone or in a const block)."""
+    if src[line_no - 1].lstrip().startswith("const "):
+        return True
+    for i in range(line_no - 2, -1, -1):
+        if src[i].startswith("const ("):
+            return True
+        if src[i].startswith(")") or src[i].startswith("func ") or src[i].startswith("var "):
+            return False
+    return False
 
 
 def run_mutant(pkg, path, line_no, col, kind):
@@ -97,7 +109,7 @@ def main():
                 src = f.read().split("\n")
             for m in fi.get("mutations") or []:
                 st = m["status"]
-                if st == "NOT COVERED" and in_case_condition(src[m["line"] - 1], m["column"]):
+                if st == "NOT COVERED" and (in_case_condition(src[m["line"] - 1], m["column"]) or in_const(src, m["line"])):
                     st = run_mutant(pkg, path, m["line"], m["column"], m["type"])
                     if st != "NOT COVERED":
                         rerun += 1
@@ -110,7 +122,7 @@ def main():
         cov = 100.0 * (k + l) / (k + l + nc) if k + l + nc else 100.0
         rows.append("| `%s` | %d | %d | %d | %d | %d | %d | %.1f %% | %.1f %% |" % (
             pkg, k, l, nc, count["TIMED OUT"], count["NOT VIABLE"], rerun, eff, cov))
-    print("| package | killed | lived | not covered | timed out | not viable | case mutants run here | efficacy | coverage |")
+    print("| package | killed | lived | not covered | timed out | not viable | run here (case, const) | efficacy | coverage |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
     if notes:
