@@ -102,7 +102,7 @@ mutate: deps
 	@for p in $(MUTATE_PKGS); do \
 	  n=$$(echo $$p | tr / _); echo "== $$p (log: $(MUTATE_OUT)/$$n.log)"; \
 	  ex='^$$'; [ "$$p" = helper ] && ex='$(MUTATE_EXCLUDE_helper)'; \
-	  $(TOOLS)/gremlins-v0.6.0/gremlins unleash --workers $(MUTATE_WORKERS) --test-cpu 1 --timeout-coefficient 20 -E / -E "$$ex" \
+	  $(TOOLS)/gremlins-v0.6.0/gremlins unleash --workers $(MUTATE_WORKERS) --timeout-coefficient 20 -E / -E "$$ex" \
 	    -o $(MUTATE_OUT)/$$n.json ./$$p > $(MUTATE_OUT)/$$n.log 2>&1 || { tail -5 $(MUTATE_OUT)/$$n.log; exit 1; }; \
 	  tail -4 $(MUTATE_OUT)/$$n.log | head -3; \
 	done

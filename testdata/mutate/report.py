@@ -10,7 +10,12 @@ NOT COVERED without running it (go-gremlins/gremlins#298, open). This
 script runs each such mutant the way gremlins would: the operator at the reported line and column replaced,
 through `go test -overlay` (the tree is never touched), with the package's
 own tests. A mutant that then fails the tests is KILLED, one that passes
-LIVED, one that does not compile NOT VIABLE. Every other status is
+LIVED, one that does not compile NOT VIABLE.
+
+`go test` also exits 1 when the package does not build, which gremlins
+books as KILLED; so each KILLED arithmetic mutant (the only kind that can
+fail to type-check, e.g. "+" between strings turned "-") is compiled here
+again and, if it does not build, counted NOT VIABLE. Every other status is
 gremlins' own.
 
 It prints the Markdown table, then each mutant that lived or stayed not
@@ -56,7 +61,9 @@ def in_const(src, line_no):
     return False
 
 
-def run_mutant(pkg, path, line_no, col, kind):
+def run_mutant(pkg, path, line_no, col, kind, build_only=False):
+    """Apply one mutant through -overlay and run the package's tests (or,
+    with build_only, only compile it: "NOT VIABLE" or "COMPILES")."""
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     line = lines[line_no - 1]
@@ -64,7 +71,7 @@ def run_mutant(pkg, path, line_no, col, kind):
     op = next((o for o in OPERATORS if line.startswith(o, at)), None)
     new = MUTATIONS.get(kind, {}).get(op)
     if new is None:
-        return "NOT COVERED"  # not a mutation this script knows: left as reported
+        return None  # not a mutation this script knows: left as reported
     lines[line_no - 1] = line[:at] + new + line[at + len(op):]
     with tempfile.TemporaryDirectory() as tmp:
         mutated = os.path.join(tmp, os.path.basename(path))
@@ -73,6 +80,9 @@ def run_mutant(pkg, path, line_no, col, kind):
         overlay = os.path.join(tmp, "overlay.json")
         with open(overlay, "w", encoding="utf-8") as f:
             json.dump({"Replace": {os.path.abspath(path): mutated}}, f)
+        if build_only:
+            r = subprocess.run(["go", "build", "-overlay=" + overlay, "./" + pkg], capture_output=True, text=True)
+            return "NOT VIABLE" if r.returncode != 0 else "COMPILES"
         try:
             r = subprocess.run(
                 ["go", "test", "-count=1", "-cpu=1", "-overlay=" + overlay, "-timeout", "%ds" % TIMEOUT, "./" + pkg],
@@ -110,9 +120,16 @@ def main():
             for m in fi.get("mutations") or []:
                 st = m["status"]
                 if st == "NOT COVERED" and (in_case_condition(src[m["line"] - 1], m["column"]) or in_const(src, m["line"])):
-                    st = run_mutant(pkg, path, m["line"], m["column"], m["type"])
-                    if st != "NOT COVERED":
+                    got = run_mutant(pkg, path, m["line"], m["column"], m["type"])
+                    if got is not None:
+                        st = got
                         rerun += 1
+                elif st == "KILLED" and m["type"] in ("ARITHMETIC_BASE", "INVERT_NEGATIVES"):
+                    # go test exits 1 for a package that does not build as
+                    # well as for a failing test, and gremlins books both
+                    # as KILLED: a "+" between strings turned "-" is no kill.
+                    if run_mutant(pkg, path, m["line"], m["column"], m["type"], build_only=True) == "NOT VIABLE":
+                        st = "NOT VIABLE"
                 count[st] = count.get(st, 0) + 1
                 if st in ("LIVED", "NOT COVERED"):
                     notes.append("%s %s:%d:%d %s: %s" % (st, path, m["line"], m["column"], m["type"],
