@@ -294,3 +294,43 @@ func TestOffsetTableInRange(t *testing.T) {
 		}
 	}
 }
+
+// TestReferencesReadInPlace: references are read where they are, at
+// their width, up to the last byte before the offset table; a container
+// whose references run past the objects is refused, whatever the width
+// or the kind of container.
+func TestReferencesReadInPlace(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data []byte
+		l    Limits
+		want error
+	}{
+		// 0 -> 2 -> 1, object 2 last before the table: its last reference
+		// (1) ends at the table; read as anything else (0) it is a cycle.
+		{"last reference before the table", build([][]byte{arr(0xA0, 1, 2), {0xA0}, arr(0xA0, 1, 1)}, 1, 1, nil), Limits{Objects: 10, Nodes: 10, Depth: 10}, nil},
+		// Two-byte references 1 and 2: four values; reading the first
+		// twice would count three.
+		{"second wide reference", build([][]byte{arr(0xA0, 2, 1, 2), {0xA0}, arr(0xA0, 2, 1)}, 1, 2, nil), Limits{Objects: 10, Nodes: 3, Depth: 10}, ErrTooMany},
+		{"second wide reference, within", build([][]byte{arr(0xA0, 2, 1, 2), {0xA0}, arr(0xA0, 2, 1)}, 1, 2, nil), Limits{Objects: 10, Nodes: 4, Depth: 10}, nil},
+		// The top (object 1) claims more references than there are bytes
+		// before the table; any reference read past them would be 0, an
+		// empty array, and accepted.
+		{"array runs past", build([][]byte{{0xA0}, {0xA3, 0x00, 0x00}}, 1, 1, set(16, 1)), Limits{Objects: 10, Nodes: 10, Depth: 10}, errMalformed},
+		{"dictionary runs past", build([][]byte{{0xA0}, {0xD2, 0x00, 0x00}}, 1, 1, set(16, 1)), Limits{Objects: 10, Nodes: 10, Depth: 10}, errMalformed},
+		{"wide array runs past", build([][]byte{{0xA0}, {0xA2, 0x00, 0x00}}, 1, 2, set(16, 1)), Limits{Objects: 10, Nodes: 10, Depth: 10}, errMalformed},
+		{"exactly fits", build([][]byte{{0xA0}, {0xA2, 0x00, 0x00}}, 1, 1, set(16, 1)), Limits{Objects: 10, Nodes: 10, Depth: 10}, nil},
+	} {
+		if got := kindOf(CheckBinary(tc.data, tc.l)); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, CheckBinary(tc.data, tc.l), tc.want)
+		}
+	}
+	// Shorter than a header, one object, its offset and a trailer.
+	for n := 0; n <= 8+trailerLen; n++ {
+		if err := CheckBinary(make([]byte, n), Limits{Objects: 1, Nodes: 1, Depth: 1}); err == nil || err.Error() != "too short" {
+			t.Errorf("%d bytes: %v, want too short", n, err)
+		}
+	}
+}
+
+const trailerLen = 32
