@@ -186,3 +186,29 @@ func TestHasOwnHelper(t *testing.T) {
 		t.Error("LastOwnHelper 4.90 not honoured")
 	}
 }
+
+// TestParseDefaultsAndShape: a descriptor file may leave out the settings
+// file names and the last version with its own helper (Docker Desktop's
+// are filled in), and one that names its own keeps them; a plist that is
+// not a dictionary, or not a plist, is refused in its own words.
+func TestParseDefaultsAndShape(t *testing.T) {
+	d, _ := Builtin("docker")
+	d.SettingsStore, d.LegacySettings, d.LastOwnHelper = "", "", ""
+	data, _ := d.Marshal()
+	got, err := Parse(data)
+	if err != nil || got.SettingsStore != "settings-store.json" || got.LegacySettings != "settings.json" || got.LastOwnHelper != "4.88" {
+		t.Errorf("left out: %+v, %v", got, err)
+	}
+	d.SettingsStore, d.LegacySettings, d.LastOwnHelper = "store.json", "legacy.json", "5.1"
+	data, _ = d.Marshal()
+	if got, err := Parse(data); err != nil || got != d {
+		t.Errorf("own names: %+v, %v", got, err)
+	}
+	array := []byte(`<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><array><string>x</string></array></plist>`)
+	if _, err := Parse(array); err == nil || !strings.Contains(err.Error(), "not a dictionary") {
+		t.Errorf("an array: %v", err)
+	}
+	if _, err := Parse([]byte("not a plist \x00")); err == nil || !strings.Contains(err.Error(), "not a valid plist") {
+		t.Errorf("garbage: %v", err)
+	}
+}
