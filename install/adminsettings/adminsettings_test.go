@@ -241,3 +241,13 @@ func TestListShapes(t *testing.T) {
 		}
 	}
 }
+
+// An unterminated single-quoted string is not read as one running to the
+// end of the text: the text is not JSON, however it would read closed.
+func TestUnterminatedSingleQuote(t *testing.T) {
+	for _, in := range []string{`'{"configurationFileVersion": 2}`, `{"configurationFileVersion": 2} '`} {
+		if _, err := Check(in); err == nil || !strings.Contains(err.Error(), "not JSON") {
+			t.Errorf("Check(%s) = %v, want not JSON", in, err)
+		}
+	}
+}
