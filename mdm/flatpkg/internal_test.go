@@ -2,6 +2,7 @@ package flatpkg
 
 import (
 	"encoding/asn1"
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -31,5 +32,28 @@ func TestBomRefusesOrphans(t *testing.T) {
 	}, 0)
 	if err == nil || !strings.Contains(err.Error(), "2 entries are not under") {
 		t.Fatalf("orphans: %v", err)
+	}
+}
+
+// TestBomLimits: bom's own guards, at their edges: the number of entries
+// one leaf of the Paths tree holds, and a time that fits 32 bits.
+func TestBomLimits(t *testing.T) {
+	entries := func(n int) []Entry {
+		es := []Entry{{Path: ".", Mode: fs.ModeDir | 0o755}}
+		for i := 1; i < n; i++ {
+			es = append(es, Entry{Path: fmt.Sprintf("f%05d", i), Mode: 0o644})
+		}
+		return es
+	}
+	if _, err := bom(entries(bomLeafMax), 0); err != nil {
+		t.Errorf("%d entries: %v", bomLeafMax, err)
+	}
+	if _, err := bom(entries(bomLeafMax+1), 0); err == nil || !strings.Contains(err.Error(), "at most") {
+		t.Errorf("%d entries: %v", bomLeafMax+1, err)
+	}
+	for mtime, ok := range map[int64]bool{-1: false, 0: true, 1<<32 - 1: true, 1 << 32: false} {
+		if _, err := bom(entries(2), mtime); (err == nil) != ok {
+			t.Errorf("time %d: %v", mtime, err)
+		}
 	}
 }
