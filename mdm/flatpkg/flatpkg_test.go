@@ -583,3 +583,26 @@ func checkCMS(t *testing.T, pkg string, cert *x509.Certificate) {
 		t.Errorf("openssl verified the CMS signature over another digest: %s", out)
 	}
 }
+
+// TestBomOrder: the Bom numbers paths as mkbom does, breadth first and,
+// within a directory, by name; readBom returns them in that order.
+func TestBomOrder(t *testing.T) {
+	need(t, "bsdtar")
+	dir := extract(t, write(t, sample(), nil))
+	data, err := os.ReadFile(filepath.Join(dir, "com.example.tool.pkg", "Bom"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readBom(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs {
+		got = append(got, r.Path)
+	}
+	want := []string{".", "bin", "empty", "share", "bin/helper", "bin/tool", "share/man", "share/man/man8", "share/man/man8/tool.8"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("Bom order:\n %q\nwant\n %q", got, want)
+	}
+}
