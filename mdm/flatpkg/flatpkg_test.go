@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -604,5 +605,53 @@ func TestBomOrder(t *testing.T) {
 	want := []string{".", "bin", "empty", "share", "bin/helper", "bin/tool", "share/man", "share/man/man8", "share/man/man8/tool.8"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("Bom order:\n %q\nwant\n %q", got, want)
+	}
+}
+
+// TestPayloadOrderSizesAndTimes: the Payload lists "." first and every
+// path in sorted order (a directory before what it holds); PackageInfo
+// counts each file's size in whole KiB, rounded up; the time may be any
+// second from 1970 to 2106, bounds included; a path whose directory is
+// not in the payload is refused.
+func TestPayloadOrderSizesAndTimes(t *testing.T) {
+	need(t, "bsdtar", "cpio", "gzip")
+	p := sample()
+	dir := extract(t, write(t, p, nil))
+	out := run(t, "", "sh", "-c", `gzip -dc "$1" | cpio -it -H odc --quiet`, "sh", filepath.Join(dir, "com.example.tool.pkg", "Payload"))
+	var want []string
+	for _, e := range p.Payload {
+		want = append(want, path.Clean("./"+e.Path))
+	}
+	sort.Strings(want)
+	for i := range want {
+		if want[i] != "." {
+			want[i] = "./" + want[i]
+		}
+	}
+	if got := strings.Fields(out); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("Payload order:\n %q\nwant\n %q", got, want)
+	}
+	var info struct {
+		Payload struct {
+			KBytes int `xml:"installKBytes,attr"`
+		} `xml:"payload"`
+	}
+	readXML(t, filepath.Join(dir, "com.example.tool.pkg", "PackageInfo"), &info)
+	// 22 bytes, 27000 bytes, 0 bytes and 11 bytes: 1 + 27 + 0 + 1 KiB.
+	if info.Payload.KBytes != 29 {
+		t.Errorf("installKBytes %d, want 29", info.Payload.KBytes)
+	}
+
+	for sec, ok := range map[int64]bool{-1: false, 0: true, 1<<32 - 1: true, 1 << 32: false} {
+		q := sample()
+		q.MTime = time.Unix(sec, 0)
+		if _, err := q.Bytes(nil); (err == nil) != ok {
+			t.Errorf("time %d: %v", sec, err)
+		}
+	}
+	q := sample()
+	q.Payload = append(q.Payload, flatpkg.Entry{Path: "nodir/file", Mode: 0o644})
+	if _, err := q.Bytes(nil); err == nil || !strings.Contains(err.Error(), `its directory "nodir"`) {
+		t.Errorf("a file without its directory: %v", err)
 	}
 }

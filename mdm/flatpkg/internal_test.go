@@ -57,3 +57,18 @@ func TestBomLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestSetOfSorted: a DER SET OF holds its elements sorted by their
+// encoding, whatever order they are given in.
+func TestSetOfSorted(t *testing.T) {
+	a, b, c := der(1), der(2), der(300)
+	got := setOf(c, a, b)
+	var set asn1.RawValue
+	if _, err := asn1.Unmarshal(got, &set); err != nil || set.Tag != asn1.TagSet {
+		t.Fatalf("setOf: %v, tag %d", err, set.Tag)
+	}
+	want := string(a) + string(b) + string(c)
+	if string(set.Bytes) != want {
+		t.Errorf("setOf content % x, want % x", set.Bytes, want)
+	}
+}
