@@ -13,7 +13,7 @@ LDFLAGS := -X github.com/macfleet/installer/cmd/installer/app.Version=$(VERSION)
 DIST    ?= dist
 PKGS    := ./...
 
-.PHONY: all build dist version test deps demo bench fuzz fmt lint clean docs
+.PHONY: all build dist version test deps demo bench fuzz fmt lint clean docs mutate
 
 all: build
 
@@ -86,8 +86,36 @@ fuzz:
 	  $(GO) test -run '^$$' -fuzz "^$${f#*:}$$" -fuzztime $(FUZZTIME) $${f%%:*} || exit 1; \
 	done
 
+# Mutation testing (docs/testing.md): gremlins, pinned, installed into
+# $(TOOLS) on first use, run over each package with that package's own
+# tests, one package at a time; then testdata/mutate/report.py runs the
+# switch-case mutants gremlins cannot map and prints the table for
+# docs/testing.md. Minutes per package; not part of `make test`.
+# `make mutate MUTATE_PKGS=symlinks` measures one package.
+GREMLINS       := github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+TOOLS          ?= $(CURDIR)/.tools
+MUTATE_OUT     ?= $(CURDIR)/.mutate
+MUTATE_WORKERS ?= 1
+MUTATE_PKGS    ?= symlinks install/product install/appinfo install/plistsafe install/adminsettings \
+	mdm/flatpkg install/trust helper hostsfile
+# Files in a subdirectory (-E /) belong to another package. In helper only
+# the protocol, admission, policy and bind planning are measured (the
+# server, client, socket, tracing and logging code is left out).
+MUTATE_EXCLUDE_helper := ^(server|client|client_ops|bind|logsum|pidfile|profile|socket|socket_linux|socket_other|peercred_[a-z]+|trace|trace_[a-z]+|uninstall|trust|doc)\.go$$
+mutate: deps
+	@test -x $(TOOLS)/gremlins-v0.6.0/gremlins || GOBIN=$(TOOLS)/gremlins-v0.6.0 $(GO) install $(GREMLINS)
+	@mkdir -p $(MUTATE_OUT)
+	@for p in $(MUTATE_PKGS); do \
+	  n=$$(echo $$p | tr / _); echo "== $$p (log: $(MUTATE_OUT)/$$n.log)"; \
+	  ex='^$$'; [ "$$p" = helper ] && ex='$(MUTATE_EXCLUDE_helper)'; \
+	  $(TOOLS)/gremlins-v0.6.0/gremlins unleash --workers $(MUTATE_WORKERS) --timeout-coefficient 20 -E / -E "$$ex" \
+	    -o $(MUTATE_OUT)/$$n.json ./$$p > $(MUTATE_OUT)/$$n.log 2>&1 || { tail -5 $(MUTATE_OUT)/$$n.log; exit 1; }; \
+	  tail -4 $(MUTATE_OUT)/$$n.log | head -3; \
+	done
+	python3 testdata/mutate/report.py $(MUTATE_OUT) $(MUTATE_PKGS)
+
 demo: build
 	@BIN=$(BIN) sh testdata/demo.sh
 
 clean:
-	rm -rf $(BIN) $(DIST)
+	rm -rf $(BIN) $(DIST) $(MUTATE_OUT)

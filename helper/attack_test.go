@@ -473,3 +473,74 @@ func TestDialRetriesStartupWindow(t *testing.T) {
 		t.Fatalf("gave up after %v", d)
 	}
 }
+
+// TestAdmissionBucketIsPerUID: the user's stalled connections, old enough
+// to be evicted and as many as its soft limit, are none of root's
+// business: root's binds go through the server without closing any of
+// them, and without a refusal or an eviction counted for root (a second
+// line behind TestAdmissionPerUID, through the accept loop).
+func TestAdmissionBucketIsPerUID(t *testing.T) {
+	needRoot(t)
+	const soft = 8
+	ts := startServer(t, Config{MaxConns: soft})
+	if out := serveChild(t, nobody, "stall", ts.socket, strconv.Itoa(soft)); !strings.HasPrefix(out, "bound 8") {
+		t.Fatalf("stalling child: %s", out)
+	}
+	// All accepted (the child has them open; the count is checked below),
+	// and old enough to be evicted.
+	waitFor(5*time.Second, func() bool { return ts.admit.count(nobody) == soft })
+	time.Sleep(stallGrace + 50*time.Millisecond)
+	for i := range 3 {
+		f, err := ts.client().Bind(context.Background(), TCP, netip.MustParseAddrPort("127.0.0.1:89"))
+		if err != nil {
+			t.Fatalf("root's bind %d: %v", i, err)
+		}
+		f.Close()
+	}
+	if n := ts.refusals.total(0); n != 0 {
+		t.Errorf("%d refusals or evictions counted for root's connections, want none", n)
+	}
+	if n := ts.admit.count(nobody); n != soft {
+		t.Errorf("root's binds left %d of the user's %d connections", n, soft)
+	}
+	if n := ts.refusals.total(nobody); n != 0 {
+		t.Errorf("%d refusals or evictions counted for the user, want none", n)
+	}
+}
+
+// TestDarwinPlanRefusesByItsProbes: on this Linux kernel an overlapping
+// bind is refused by the kernel anyway, so TestNoShadowingRealSockets
+// alone cannot tell the darwin plan's probes from no probes. Here the
+// refusal must come from the probe ("port held on an overlapping
+// address" in vmnetd's log), for a specific address under another uid's
+// wildcard listener and for the wildcard over its loopback listener.
+func TestDarwinPlanRefusesByItsProbes(t *testing.T) {
+	needRoot(t)
+	for i, tc := range []struct{ held, want string }{
+		{"0.0.0.0:%d", "127.0.0.1:%d"},
+		{"127.0.0.1:%d", "0.0.0.0:%d"},
+	} {
+		ts := startServer(t, Config{goos: "darwin"})
+		port := 970 + i
+		held, want := fmt.Sprintf(tc.held, port), fmt.Sprintf(tc.want, port)
+		cmd := child(t, stranger, "hold-tcp", ts.socket, held)
+		allowLowPorts(cmd)
+		if out := serveCmd(t, cmd, "hold"); out != "bound "+held {
+			t.Fatalf("uid %d holding %s: %s", stranger, held, out)
+		}
+		if out := runChildOutput(t, nobody, "bind-tcp", ts.socket, want); !strings.Contains(out, "address already in use") {
+			t.Fatalf("%s held, %s granted: %s", held, want, out)
+		}
+		var reasons []string
+		waitFor(2*time.Second, func() bool {
+			reasons = reasons[:0]
+			for _, l := range ts.logs.FilterField(zap.Int("uid", nobody)).All() {
+				reasons = append(reasons, fmt.Sprint(l.ContextMap()))
+			}
+			return strings.Contains(strings.Join(reasons, " "), "port held on an overlapping address")
+		})
+		if s := strings.Join(reasons, "\n"); !strings.Contains(s, "port held on an overlapping address") {
+			t.Errorf("%s held, %s refused, but not by a probe: %s", held, want, s)
+		}
+	}
+}

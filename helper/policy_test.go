@@ -238,3 +238,32 @@ func TestPolicyReplayRefused(t *testing.T) {
 		t.Fatalf("version %d after refusals, want 4", version())
 	}
 }
+
+// TestPolicyDirStickyOpenRefused: a root-owned, world-writable sticky
+// directory (a /tmp of its own) is no place for the policy. The sticky
+// bit keeps others from renaming root's entries, which is why /tmp above
+// the directory is fine, but in the directory itself anyone may create the
+// names vmnetd has not written yet (the version file, the temporary
+// file), so it is refused, through the server as root sets a policy, and
+// nothing is written there.
+func TestPolicyDirStickyOpenRefused(t *testing.T) {
+	r := newPolicyRig(t, false)
+	if err := os.Chmod(r.dir, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(r.dir); err != nil || fi.Mode()&os.ModeSticky == 0 || fi.Sys().(*syscall.Stat_t).Uid != 0 {
+		t.Fatalf("rig: %v %v", fi.Mode(), err)
+	}
+	err := r.ts.client().SetPolicy(context.Background(), []byte(`{"v":1}`))
+	if err == nil || !strings.Contains(err.Error(), "world-writable") || !strings.Contains(err.Error(), r.dir) {
+		t.Fatalf("policy written into a root-owned sticky world-writable dir: %v", err)
+	}
+	if ents, _ := os.ReadDir(r.dir); len(ents) != 0 {
+		t.Fatalf("the directory holds %d entries after the refusal, want none: %v", len(ents), ents)
+	}
+	// The same directory as the socket's home: the server does not start.
+	if s, err := NewServer(Config{Socket: filepath.Join(r.dir, "vmnetd.sock"), UID: nobody}); err == nil {
+		s.Close()
+		t.Fatal("socket created in a root-owned sticky world-writable dir")
+	}
+}

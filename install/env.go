@@ -46,6 +46,11 @@ type Env struct {
 	// Stop, once closed (SIGINT, SIGTERM), makes apply undo this run's
 	// changes and fail with ErrInterrupted.
 	Stop <-chan struct{}
+	// BeforeOp, if set, runs in apply at each operation boundary: before
+	// operation i of the n planned (just before apply looks at Stop), and
+	// with i == n after the last one. A test hook (the interrupt tests
+	// deliver SIGINT or SIGTERM at a chosen boundary); nil in the binary.
+	BeforeOp func(i, n int)
 }
 
 // Options are the wanted state of docs/contract.md §4.

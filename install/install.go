@@ -65,7 +65,7 @@ func Install(env *Env, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := apply(ops, env.logOp, env.Stop); err != nil {
+	if err := apply(ops, env.logOp, env.Stop, env.BeforeOp); err != nil {
 		return nil, Errorf(KindFailed, "%w", err)
 	}
 	if s := res.appSkip; s != nil && s.on {

@@ -70,9 +70,11 @@ func (e *StepError) Error() string {
 
 func (e *StepError) Unwrap() error { return e.Err }
 
-// apply performs ops in order. When one fails, the ops already done are
-// undone in reverse order and a *StepError is returned.
-func apply(ops []Op, done func(Op), stop <-chan struct{}) error {
+// apply performs ops in order. When one fails, or stop is closed before
+// one starts, the ops already done are undone in reverse order and a
+// *StepError (or the interruption) is returned. before, if set, runs at
+// each boundary (Env.BeforeOp).
+func apply(ops []Op, done func(Op), stop <-chan struct{}, before func(i, n int)) error {
 	undo := func(se *StepError, n int) error {
 		for j := n - 1; j >= 0; j-- {
 			if ops[j].Undo == nil {
@@ -88,6 +90,9 @@ func apply(ops []Op, done func(Op), stop <-chan struct{}) error {
 		return se
 	}
 	for i, op := range ops {
+		if before != nil {
+			before(i, len(ops))
+		}
 		err := stopped(stop)
 		if err == nil {
 			err = op.Do()
@@ -98,6 +103,9 @@ func apply(ops []Op, done func(Op), stop <-chan struct{}) error {
 		if done != nil {
 			done(op)
 		}
+	}
+	if before != nil {
+		before(len(ops), len(ops))
 	}
 	for _, op := range ops {
 		if op.Commit != nil {
@@ -134,7 +142,7 @@ func applyUnlessDry(env *Env, res *Result, dry bool) (*Result, error) {
 	if dry {
 		return res, nil
 	}
-	if err := apply(res.Ops, env.logOp, env.Stop); err != nil {
+	if err := apply(res.Ops, env.logOp, env.Stop, env.BeforeOp); err != nil {
 		return nil, Errorf(KindFailed, "%w", err)
 	}
 	return res, nil

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -370,6 +371,28 @@ func TestPayloadFree(t *testing.T) {
 	if strings.Join(got, " ") != want {
 		t.Fatalf("payload-free package lists %q", got)
 	}
+
+	// Its Bom lists the install location alone, as root's 0755
+	// directory: Installer applies the Bom's mode to the location, and
+	// `installer mdm pkg` installs to "/", so any other mode would be
+	// applied to "/".
+	dir := extract(t, write(t, p, nil))
+	bomData, err := os.ReadFile(filepath.Join(dir, "com.example.tool.pkg", "Bom"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readBom(bomData)
+	if err != nil {
+		t.Fatalf("read Bom: %v", err)
+	}
+	if len(recs) != 1 {
+		t.Fatalf("payload-free Bom lists %d paths, want the location alone: %+v", len(recs), recs)
+	}
+	r := recs[0]
+	if r.Path != "." || r.Mode != 0o040755 || r.UID != 0 || r.GID != 0 || r.Type != 2 {
+		t.Errorf("payload-free Bom: %q mode %o owner %d:%d type %d, want \".\" mode 40755 owner 0:0 type 2 (directory)",
+			r.Path, r.Mode, r.UID, r.GID, r.Type)
+	}
 }
 
 func TestSameInputSameBytes(t *testing.T) {
@@ -559,5 +582,76 @@ func checkCMS(t *testing.T, pkg string, cert *x509.Certificate) {
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err == nil {
 		t.Errorf("openssl verified the CMS signature over another digest: %s", out)
+	}
+}
+
+// TestBomOrder: the Bom numbers paths as mkbom does, breadth first and,
+// within a directory, by name; readBom returns them in that order.
+func TestBomOrder(t *testing.T) {
+	need(t, "bsdtar")
+	dir := extract(t, write(t, sample(), nil))
+	data, err := os.ReadFile(filepath.Join(dir, "com.example.tool.pkg", "Bom"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readBom(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs {
+		got = append(got, r.Path)
+	}
+	want := []string{".", "bin", "empty", "share", "bin/helper", "bin/tool", "share/man", "share/man/man8", "share/man/man8/tool.8"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("Bom order:\n %q\nwant\n %q", got, want)
+	}
+}
+
+// TestPayloadOrderSizesAndTimes: the Payload lists "." first and every
+// path in sorted order (a directory before what it holds); PackageInfo
+// counts each file's size in whole KiB, rounded up; the time may be any
+// second from 1970 to 2106, bounds included; a path whose directory is
+// not in the payload is refused.
+func TestPayloadOrderSizesAndTimes(t *testing.T) {
+	need(t, "bsdtar", "cpio", "gzip")
+	p := sample()
+	dir := extract(t, write(t, p, nil))
+	out := run(t, "", "sh", "-c", `gzip -dc "$1" | cpio -it -H odc --quiet`, "sh", filepath.Join(dir, "com.example.tool.pkg", "Payload"))
+	var want []string
+	for _, e := range p.Payload {
+		want = append(want, path.Clean("./"+e.Path))
+	}
+	sort.Strings(want)
+	for i := range want {
+		if want[i] != "." {
+			want[i] = "./" + want[i]
+		}
+	}
+	if got := strings.Fields(out); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("Payload order:\n %q\nwant\n %q", got, want)
+	}
+	var info struct {
+		Payload struct {
+			KBytes int `xml:"installKBytes,attr"`
+		} `xml:"payload"`
+	}
+	readXML(t, filepath.Join(dir, "com.example.tool.pkg", "PackageInfo"), &info)
+	// 22 bytes, 27000 bytes, 0 bytes and 11 bytes: 1 + 27 + 0 + 1 KiB.
+	if info.Payload.KBytes != 29 {
+		t.Errorf("installKBytes %d, want 29", info.Payload.KBytes)
+	}
+
+	for sec, ok := range map[int64]bool{-1: false, 0: true, 1<<32 - 1: true, 1 << 32: false} {
+		q := sample()
+		q.MTime = time.Unix(sec, 0)
+		if _, err := q.Bytes(nil); (err == nil) != ok {
+			t.Errorf("time %d: %v", sec, err)
+		}
+	}
+	q := sample()
+	q.Payload = append(q.Payload, flatpkg.Entry{Path: "nodir/file", Mode: 0o644})
+	if _, err := q.Bytes(nil); err == nil || !strings.Contains(err.Error(), `its directory "nodir"`) {
+		t.Errorf("a file without its directory: %v", err)
 	}
 }

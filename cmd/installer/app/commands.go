@@ -110,7 +110,7 @@ func newSession(c *cli.Context, deps Deps, d product.Descriptor, dryRun bool) (*
 	} else {
 		env.LookupUser = func(name string) (users.User, int, error) { return users.Offline(env.FS, name) }
 	}
-	env.Stop = c.Context.Done()
+	deps.stopOn(c.Context, env)
 	s := &session{deps: deps, env: env, json: boolean(c, "json"), root: dir, user: str(c, "user")}
 	var logW io.Writer
 	var logErr error

@@ -1,12 +1,14 @@
 package app
 
 import (
+	"context"
 	"io"
 	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/macfleet/installer/install"
 	"github.com/macfleet/installer/install/launchd"
 	"github.com/macfleet/installer/install/rootfs"
 	"github.com/macfleet/installer/install/users"
@@ -35,6 +37,18 @@ type Deps struct {
 	Launchd func() (launchd.Runner, error)
 	// LookupLive looks a user up on the running system.
 	LookupLive func(name string) (users.User, int, error)
+	// BeforeOp, if set, runs at each operation boundary of apply (see
+	// install.Env.BeforeOp) with the run's context, which SIGINT and
+	// SIGTERM cancel. Tests only; RealDeps leaves it nil.
+	BeforeOp func(ctx context.Context, i, n int)
+}
+
+// stopOn makes env stop with the run's context and wires the test hook.
+func (deps Deps) stopOn(ctx context.Context, env *install.Env) {
+	env.Stop = ctx.Done()
+	if deps.BeforeOp != nil {
+		env.BeforeOp = func(i, n int) { deps.BeforeOp(ctx, i, n) }
+	}
 }
 
 // RealDeps are the effects of the shipped binary.

@@ -1,10 +1,12 @@
 package app
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -114,6 +116,101 @@ func TestInterruptConsistency(t *testing.T) {
 		t.Fatalf("only %d of %d runs were interrupted mid-apply (%d finished): the signals miss apply", undone, runs, finished)
 	}
 	t.Logf("%d runs: %d undone, %d finished (slowed apply %v)", runs, undone, finished, apply)
+}
+
+// TestInterruptAtEachBoundary is the deterministic proof behind
+// TestInterruptConsistency: for each operation boundary of a plan (before
+// operation 0, 1, …, n-1 of apply), a run sends itself SIGTERM or SIGINT
+// right there (Deps.BeforeOp, wired from INSTALLER_TEST_SIGNAL_AT_OP) and
+// waits for the handler. Each such run must stop at that boundary, undo
+// what it did, exit 1 saying "interrupted; nothing changed", and leave the
+// root byte for byte as before (paths, modes, owners, link targets,
+// contents). A signal after the last operation is too late to undo: the
+// run finishes and the root is installed. Fresh install, a change of
+// options over an install, and uninstall.
+func TestInterruptAtEachBoundary(t *testing.T) {
+	bin, err := exec.LookPath("installer")
+	if err != nil {
+		t.Skip("the installer command is set up by TestMain")
+	}
+	for _, sc := range []struct {
+		name  string
+		setup [][]string
+		run   []string
+	}{
+		{"fresh install", nil, fullInstall},
+		{"switch options", [][]string{systemInstall}, fullInstall},
+		{"uninstall", [][]string{fullInstall}, []string{"uninstall"}},
+	} {
+		t.Run(sc.name, func(t *testing.T) {
+			prepare := func() string {
+				root := newRoot(t)
+				for _, s := range sc.setup {
+					if code, errOut, _ := run(t, root, 0, s...); code != 0 {
+						t.Fatalf("setup %v: exit %d: %s", s, code, errOut)
+					}
+				}
+				return root
+			}
+			// at < 0: no signal, only the boundaries logged.
+			runAt := func(root string, at int, sig string) (code int, stderr string, reached []string) {
+				opLog := root + ".ops"
+				cmd := exec.Command(bin, append(sc.run, "--root="+root, "--log-file="+root+".log")...)
+				cmd.Env = append(os.Environ(), "INSTALLER_TEST_NOW=2026-01-02T03:04:05Z", "NO_COLOR=1",
+					"INSTALLER_TEST_OP_LOG="+opLog, "INSTALLER_TEST_SIGNAL_AT_OP="+strconv.Itoa(at), "INSTALLER_TEST_SIGNAL="+sig)
+				var errOut strings.Builder
+				cmd.Stderr = &errOut
+				_ = cmd.Run()
+				ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+				if ws.Signaled() {
+					t.Fatalf("signal at boundary %d killed the run (%v): Main's handler was not in place", at, ws.Signal())
+				}
+				b, _ := os.ReadFile(opLog)
+				return ws.ExitStatus(), errOut.String(), strings.Fields(string(b))
+			}
+
+			ref := prepare()
+			code, errOut, reached := runAt(ref, -1, "")
+			if code != 0 {
+				t.Fatalf("reference run: exit %d: %s", code, errOut)
+			}
+			installed := listing(t, ref)
+			if len(reached) < 4 {
+				t.Fatalf("reference run reached %d boundaries (%q): the scenario tests nothing", len(reached), reached)
+			}
+			var n int
+			if _, err := fmt.Sscanf(reached[len(reached)-1], "%d/%d", new(int), &n); err != nil || len(reached) != n+1 {
+				t.Fatalf("boundaries of the reference run: %q", reached)
+			}
+			for at := 0; at <= n; at++ {
+				sig := "TERM"
+				if at%2 == 1 {
+					sig = "INT"
+				}
+				root := prepare()
+				before := listing(t, root)
+				code, errOut, reached := runAt(root, at, sig)
+				after := listing(t, root)
+				if want := fmt.Sprintf("%d/%d", at, n); len(reached) != at+1 || reached[at] != want {
+					t.Fatalf("SIG%s at boundary %d/%d: apply went through %q, want it to stop at %s", sig, at, n, reached, want)
+				}
+				if at == n {
+					// After the last operation: nothing left to stop.
+					if code != 0 || after != installed {
+						t.Fatalf("SIG%s after the last operation: exit %d (%s), tree:\n%s", sig, code, errOut, diffLines(installed, after))
+					}
+					continue
+				}
+				if code != 1 || !strings.Contains(errOut, "ERROR interrupted; nothing changed") {
+					t.Fatalf("SIG%s at boundary %d/%d: exit %d, want 1 and \"interrupted; nothing changed\": %s", sig, at, n, code, errOut)
+				}
+				if after != before {
+					t.Fatalf("SIG%s at boundary %d/%d: the root is not as before:\n%s", sig, at, n, diffLines(before, after))
+				}
+			}
+			t.Logf("%d operations: a signal at each boundary undone, after the last finished", n)
+		})
+	}
 }
 
 // waitFor polls until path exists (or the timeout) and returns when.

@@ -38,7 +38,12 @@ import (
 //   - INSTALLER_TEST_LAUNCHCTL_HANG=1: launchctl print never answers;
 //   - INSTALLER_TEST_NOW: a fixed RFC 3339 time, for stable profiles;
 //   - INSTALLER_TEST_LOCK_WAIT: how long to wait for the lock;
-//   - INSTALLER_TEST_SLOW_OP: a delay before every mutating operation.
+//   - INSTALLER_TEST_SLOW_OP: a delay before every mutating operation;
+//   - INSTALLER_TEST_SIGNAL_AT_OP=N with INSTALLER_TEST_SIGNAL=INT or TERM:
+//     at apply's operation boundary N the process sends itself the signal
+//     and waits until Main's handler has cancelled the run;
+//   - INSTALLER_TEST_OP_LOG: a file that gets "i/n" at each boundary apply
+//     reaches.
 func testDeps() Deps {
 	d := RealDeps()
 	liveRoot := os.Getenv("INSTALLER_TEST_LIVE_ROOT")
@@ -82,6 +87,35 @@ func testDeps() Deps {
 					return nil, err
 				}
 				return faultFS{FS: r, n: &n, before: func(int) { time.Sleep(delay) }}, nil
+			}
+		}
+	}
+	if at, err := strconv.Atoi(os.Getenv("INSTALLER_TEST_SIGNAL_AT_OP")); err == nil || os.Getenv("INSTALLER_TEST_OP_LOG") != "" {
+		if err != nil {
+			at = -1
+		}
+		sig := syscall.SIGTERM
+		if os.Getenv("INSTALLER_TEST_SIGNAL") == "INT" {
+			sig = syscall.SIGINT
+		}
+		opLog := os.Getenv("INSTALLER_TEST_OP_LOG")
+		d.BeforeOp = func(ctx context.Context, i, n int) {
+			if opLog != "" {
+				if f, err := os.OpenFile(opLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
+					fmt.Fprintf(f, "%d/%d\n", i, n)
+					f.Close()
+				}
+			}
+			if i != at {
+				return
+			}
+			_ = syscall.Kill(os.Getpid(), sig)
+			// The signal arrives asynchronously: wait for its effect, so
+			// apply's next look at Stop sees it. A handler that never
+			// cancels leaves the run to finish, which the test sees.
+			select {
+			case <-ctx.Done():
+			case <-time.After(10 * time.Second):
 			}
 		}
 	}

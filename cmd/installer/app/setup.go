@@ -85,7 +85,7 @@ func userEnv(c *cli.Context, deps Deps) (*install.Env, users.User, error) {
 // ~/Library/Logs/<product>-installer/installer.log (homeLog).
 func newUserSession(c *cli.Context, deps Deps, env *install.Env, d product.Descriptor, u users.User, dryRun bool) (*session, *homeLog) {
 	s := &session{deps: deps, env: env, json: boolean(c, "json"), root: env.FS.Dir(), user: u.Name}
-	env.Stop = c.Context.Done()
+	deps.stopOn(c.Context, env)
 	var hl *homeLog
 	var w io.Writer
 	if !dryRun {
