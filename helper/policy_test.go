@@ -255,7 +255,7 @@ func TestPolicyDirStickyOpenRefused(t *testing.T) {
 		t.Fatalf("rig: %v %v", fi.Mode(), err)
 	}
 	err := r.ts.client().SetPolicy(context.Background(), []byte(`{"v":1}`))
-	if err == nil || !strings.Contains(err.Error(), "world-writable") || !strings.Contains(err.Error(), r.dir) {
+	if err == nil || !strings.Contains(err.Error(), "writable by everyone") || !strings.Contains(err.Error(), r.dir) {
 		t.Fatalf("policy written into a root-owned sticky world-writable dir: %v", err)
 	}
 	if ents, _ := os.ReadDir(r.dir); len(ents) != 0 {
