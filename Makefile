@@ -97,7 +97,7 @@ TOOLS          ?= $(CURDIR)/.tools
 MUTATE_OUT     ?= $(CURDIR)/.mutate
 MUTATE_WORKERS ?= 1
 MUTATE_PKGS    ?= symlinks install/product install/appinfo install/plistsafe install/adminsettings \
-	install/appsettings install/homeown mdm/flatpkg install/trust helper hostsfile
+	install/appsettings install/homeown mdm/flatpkg install/trust helper hostsfile hostsfile/block
 # Files in a subdirectory (-E /) belong to another package. In helper only
 # the protocol, admission, policy and bind planning are measured (the
 # server, client, socket, tracing and logging code is left out).

@@ -29,6 +29,8 @@ func TestJudge(t *testing.T) {
 		{"new app ignores RequireVmnetd and ShowInstallScreen", Facts{Store: []byte(`{"RequireVmnetd":true,"ShowInstallScreen":true}`), HelperMissing: true}, "first launch: no admin prompt"},
 		{"root-owned entries", Facts{Store: []byte(good), RootOwned: []string{"/Users/alice/.docker/config.json"}},
 			"first launch: asks for an admin password: the app refuses to start: /Users/alice/.docker/config.json is owned by root"},
+		{"a location that is not a string: the old app's default (system)", Facts{OwnHelperEra: true, Store: []byte(`{"DockerBinInstallPath":1,"ShowInstallScreen":false,"EnableDefaultDockerSocket":false,"RequireVmnetd":false}`), SystemLinksMissing: "docker"},
+			"first launch: asks for an admin password: to link the CLI tools into /usr/local/bin (docker has no link)"},
 		{"unreadable store: defaults", Facts{OwnHelperEra: true, Store: []byte(`[`)}, "first launch: asks for an admin password: the first-run window asks for privileged access"},
 	} {
 		v := Judge(c.f)
