@@ -102,7 +102,7 @@ func (p *planner) planAppValues(step string, u users.User, want []appsettings.Va
 			return err
 		}
 	}
-	p.tolerateOSRefusal(n)
+	p.tolerateOSRefusal(n, refusalWarning)
 	return nil
 }
 
@@ -125,6 +125,12 @@ func (p *planner) skipAppStep(file string, err error) {
 // refusalWarning is the one-line warning of a store the OS refused.
 func refusalWarning(file string, err error) string {
 	return fmt.Sprintf("the OS refused access to %s (%v): the app's own settings were not set; on macOS 15+ give the MDM agent Full Disk Access (a Privacy Preferences Policy Control payload, SystemPolicyAllFiles) and rerun, or pass --no-app-settings", file, rootErr(err))
+}
+
+// undoRefusalWarning is refusalWarning for uninstall, which leaves the
+// keys as install set them.
+func undoRefusalWarning(file string, err error) string {
+	return fmt.Sprintf("the OS refused access to %s (%v): the app's own settings are left as install set them; on macOS 15+ give the MDM agent Full Disk Access (a Privacy Preferences Policy Control payload, SystemPolicyAllFiles) to have uninstall restore them", file, rootErr(err))
 }
 
 // rootErr is the innermost error (EPERM, EACCES), for a short message.
@@ -243,7 +249,7 @@ func appRecords(keys []AppKey) []appsettings.Record {
 // (macOS 15+ protects app group containers from processes without Full
 // Disk Access, root included): a one-line warning, and the rest of the
 // install goes on.
-func (p *planner) tolerateOSRefusal(n int) {
+func (p *planner) tolerateOSRefusal(n int, warning func(file string, err error) string) {
 	if len(p.ops) == n {
 		return
 	}
@@ -263,7 +269,7 @@ func (p *planner) tolerateOSRefusal(n int) {
 			err := do()
 			if err != nil && errors.Is(err, fs.ErrPermission) {
 				s.on = true
-				s.warning = refusalWarning(at, err)
+				s.warning = warning(at, err)
 				for j := len(s.undo) - 1; j >= 0; j-- {
 					_ = s.undo[j]()
 				}

@@ -68,17 +68,7 @@ func Install(env *Env, opts Options) (*Result, error) {
 	if err := apply(ops, env.logOp, env.Stop, env.BeforeOp); err != nil {
 		return nil, Errorf(KindFailed, "%w", err)
 	}
-	if s := res.appSkip; s != nil && s.on {
-		// Skipped: the step's ops did nothing (or were undone).
-		res.Warnings = append(res.Warnings, s.warning)
-		kept := res.Ops[:0:0]
-		for _, op := range res.Ops {
-			if op.Step != appSettingsStep {
-				kept = append(kept, op)
-			}
-		}
-		res.Ops = kept
-	}
+	res.dropSkippedApp(res.appSkip)
 	return res, nil
 }
 
@@ -158,6 +148,23 @@ func opFields(op Op) []zap.Field {
 		f = append(f, zap.String("detail", op.Detail))
 	}
 	return f
+}
+
+// dropSkippedApp, after an apply in which the OS refused the app-settings
+// step (s.on), reports it as a warning and leaves the step's ops, which
+// did nothing or were undone, out of what the run changed.
+func (r *Result) dropSkippedApp(s *appSkip) {
+	if s == nil || !s.on {
+		return
+	}
+	r.Warnings = append(r.Warnings, s.warning)
+	kept := r.Ops[:0:0]
+	for _, op := range r.Ops {
+		if op.Step != appSettingsStep {
+			kept = append(kept, op)
+		}
+	}
+	r.Ops = kept
 }
 
 // appVersion is the app version the profile records: the app's own, or,

@@ -56,8 +56,8 @@ func Setup(env *Env, so SetupOptions) (*Result, error) {
 		return nil, err
 	}
 	res, err := applyUnlessDry(env, &Result{Ops: p.ops, Notes: p.notes, Warnings: p.warnings}, so.DryRun)
-	if err == nil && p.appSkip != nil && p.appSkip.on {
-		res.Warnings = append(res.Warnings, p.appSkip.warning)
+	if err == nil {
+		res.dropSkippedApp(p.appSkip)
 	}
 	return res, err
 }

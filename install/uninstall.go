@@ -63,7 +63,11 @@ func Uninstall(env *Env, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	return applyUnlessDry(env, &Result{Ops: p.ops, Notes: p.notes}, opts.DryRun)
+	res, err := applyUnlessDry(env, &Result{Ops: p.ops, Notes: p.notes}, opts.DryRun)
+	if err == nil {
+		res.dropSkippedApp(p.appSkip)
+	}
+	return res, err
 }
 
 // planUndoItem plans the removal of one receipt item, as far as it is
@@ -98,7 +102,12 @@ func (p *planner) planUndoItem(it Item) error {
 	case "file":
 		return p.undoFile(it)
 	case "app-settings":
-		return p.undoAppSettings(it)
+		// As at install, an OS refusal (macOS's group container
+		// protection) skips only this: the keys stay, with a warning.
+		n := len(p.ops)
+		err := p.undoAppSettings(it)
+		p.tolerateOSRefusal(n, undoRefusalWarning)
+		return err
 	case "hosts", "block": // a hosts block, or a block in a shell startup file
 		target, err := fsys.Resolve(it.Path)
 		if err != nil {
