@@ -102,6 +102,13 @@ func (p *planner) firstLaunchFacts(u users.User) appsettings.Facts {
 	_, perr := fsys.Lstat(d.HelperPlist())
 	_, xerr := fsys.Lstat(d.HelperBinary())
 	f.HelperMissing = perr != nil || xerr != nil
+	if r := p.launchctl(); r != nil && !f.HelperMissing {
+		// Live, the job itself must be loaded: files launchd does not run
+		// are no helper to the app.
+		if _, err := r.Print(d.HelperLabel); err != nil {
+			f.HelperMissing = true
+		}
+	}
 	if perr == nil {
 		if b, err := fsys.ReadFile(d.HelperPlist()); err == nil {
 			var pl struct {
