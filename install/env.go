@@ -92,6 +92,9 @@ type Result struct {
 	// Info.plist has none); empty for commands that do not read it.
 	AppVersion string
 	appSkip    *appSkip
+	// late are warnings the ops give while they are applied (an OS
+	// refusal the run goes on without); afterApply adds them.
+	late *[]string
 }
 
 // Changed reports whether the run changed (or would change) anything.

@@ -13,8 +13,6 @@ import (
 	"io/fs"
 	"syscall"
 
-	"go.uber.org/zap"
-
 	"github.com/macfleet/installer/install/homeown"
 	"github.com/macfleet/installer/install/product"
 	"github.com/macfleet/installer/install/rootfs"
@@ -103,7 +101,7 @@ func (p *planner) planHomeOwnership() error {
 		p.note("%s", n)
 	}
 	host := fsys.Dir()
-	log := p.env.log()
+	warn := p.lateWarning()
 	for _, e := range entries {
 		e, lp := e, u.Home+"/"+e.Path
 		if why := e.Kept(); why != "" {
@@ -119,10 +117,10 @@ func (p *planner) planHomeOwnership() error {
 					changed = true
 					return nil
 				case errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES):
-					log.Warn(fmt.Sprintf("%s stays root's: the OS refused the change (%v); on macOS 15+ the MDM agent needs Full Disk Access", lp, errors.Unwrap(err)), zap.String("step", step), zap.String("path", lp))
+					warn(fmt.Sprintf("%s stays root's: the OS refused the change (%v); on macOS 15+ the MDM agent needs Full Disk Access", lp, errors.Unwrap(err)))
 					return nil
 				case errors.Is(err, homeown.ErrChanged):
-					log.Warn(fmt.Sprintf("%s left alone: %v", lp, err), zap.String("step", step), zap.String("path", lp))
+					warn(fmt.Sprintf("%s left alone: %v", lp, err))
 					return nil
 				}
 				return err

@@ -68,7 +68,7 @@ func Install(env *Env, opts Options) (*Result, error) {
 	if err := apply(ops, env.logOp, env.Stop, env.BeforeOp); err != nil {
 		return nil, Errorf(KindFailed, "%w", err)
 	}
-	res.dropSkippedApp(res.appSkip)
+	res.afterApply()
 	return res, nil
 }
 
@@ -119,7 +119,9 @@ func plan(env *Env, opts Options, u users.User, old *Profile, oldBytes []byte) (
 	for _, st := range GroupByStep(CommandInstall, p.ops) {
 		logDecision(env, st.ID, st.Ops, notes[st.ID])
 	}
-	return &Result{Ops: p.ops, Notes: p.notes, Profile: prof, Warnings: p.warnings, AppVersion: p.appInfo().Version().String(), appSkip: p.appSkip}, nil
+	res := p.result()
+	res.Profile, res.AppVersion = prof, p.appInfo().Version().String()
+	return res, nil
 }
 
 // unsafeIfEscape classifies a link that leads out of a user's home as an
@@ -150,10 +152,15 @@ func opFields(op Op) []zap.Field {
 	return f
 }
 
-// dropSkippedApp, after an apply in which the OS refused the app-settings
-// step (s.on), reports it as a warning and leaves the step's ops, which
-// did nothing or were undone, out of what the run changed.
-func (r *Result) dropSkippedApp(s *appSkip) {
+// afterApply adds the warnings the ops gave while applied and, when the
+// OS refused the app-settings step (s.on), reports that and leaves the
+// step's ops, which did nothing or were undone, out of what the run
+// changed.
+func (r *Result) afterApply() {
+	if r.late != nil {
+		r.Warnings = append(r.Warnings, *r.late...)
+	}
+	s := r.appSkip
 	if s == nil || !s.on {
 		return
 	}

@@ -145,5 +145,6 @@ func applyUnlessDry(env *Env, res *Result, dry bool) (*Result, error) {
 	if err := apply(res.Ops, env.logOp, env.Stop, env.BeforeOp); err != nil {
 		return nil, Errorf(KindFailed, "%w", err)
 	}
+	res.afterApply()
 	return res, nil
 }

@@ -50,8 +50,26 @@ type planner struct {
 	adoptedApp map[string]Item
 	// warnings are the run's warnings (Result.Warnings).
 	warnings []string
+	// late collects the warnings ops give at apply time (Result.late).
+	late *[]string
 	// fixedDirs are dirs whose owner and mode this run already checked.
 	fixedDirs map[string]bool
+}
+
+// lateWarning returns the function an op calls at apply time to report a
+// warning the run goes on without.
+func (p *planner) lateWarning() func(string) {
+	if p.late == nil {
+		p.late = new([]string)
+	}
+	late := p.late
+	return func(w string) { *late = append(*late, w) }
+}
+
+// result is the run's result: its ops, notes and warnings, with what
+// afterApply needs.
+func (p *planner) result() *Result {
+	return &Result{Ops: p.ops, Notes: p.notes, Warnings: p.warnings, appSkip: p.appSkip, late: p.late}
 }
 
 // supersede marks the old receipt item kind/path as handled by a step.

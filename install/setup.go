@@ -55,11 +55,7 @@ func Setup(env *Env, so SetupOptions) (*Result, error) {
 	if err := p.planSetup(so.User, old, oldBytes); err != nil {
 		return nil, err
 	}
-	res, err := applyUnlessDry(env, &Result{Ops: p.ops, Notes: p.notes, Warnings: p.warnings}, so.DryRun)
-	if err == nil {
-		res.dropSkippedApp(p.appSkip)
-	}
-	return res, err
+	return applyUnlessDry(env, p.result(), so.DryRun)
 }
 
 // openSetup makes the planner of a user-mode run: the home opened as a

@@ -63,11 +63,7 @@ func Uninstall(env *Env, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	res, err := applyUnlessDry(env, &Result{Ops: p.ops, Notes: p.notes}, opts.DryRun)
-	if err == nil {
-		res.dropSkippedApp(p.appSkip)
-	}
-	return res, err
+	return applyUnlessDry(env, p.result(), opts.DryRun)
 }
 
 // planUndoItem plans the removal of one receipt item, as far as it is
