@@ -7,43 +7,9 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/macfleet/installer/install/homeown/homeowntest"
 	"golang.org/x/sys/unix"
 )
-
-// fsImmutableFL is FS_IMMUTABLE_FL of linux/fs.h (chattr +i).
-const fsImmutableFL = 0x10
-
-// immutable makes the file p immutable (chattr +i: even root's chown is
-// refused with EPERM) until the test ends; it skips the test when the
-// filesystem has no such flag.
-func immutable(t *testing.T, p string) {
-	t.Helper()
-	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	flags, err := unix.IoctlGetUint32(fd, unix.FS_IOC_GETFLAGS)
-	if err != nil {
-		t.Skipf("%s: no file flags on this filesystem (%v)", p, err)
-	}
-	if err := unix.IoctlSetPointerInt(fd, unix.FS_IOC_SETFLAGS, int(flags|fsImmutableFL)); err != nil {
-		t.Skipf("%s: chattr +i not supported here (%v)", p, err)
-	}
-	t.Cleanup(func() { setFlags(p, flags) })
-	if got, err := unix.IoctlGetUint32(fd, unix.FS_IOC_GETFLAGS); err != nil || got&fsImmutableFL == 0 {
-		t.Skipf("%s: the immutable flag did not stick (%#x, %v)", p, got, err)
-	}
-}
-
-func setFlags(p string, flags uint32) {
-	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return
-	}
-	defer unix.Close(fd)
-	unix.IoctlSetPointerInt(fd, unix.FS_IOC_SETFLAGS, int(flags))
-}
 
 // A change the OS refuses (an immutable file: EPERM, as macOS's privacy
 // protection refuses root) is returned as the OS's error, not as a
@@ -55,7 +21,7 @@ func TestChownRefusedByTheOS(t *testing.T) {
 	if err != nil || len(es) != 1 {
 		t.Fatalf("Scan = %q, %v", paths(es), err)
 	}
-	immutable(t, f.path("home/a/f"))
+	allow := homeowntest.Immutable(t, f.path("home/a/f"))
 	err = Chown(f.home, es[0], uid, gid)
 	if !errors.Is(err, unix.EPERM) || errors.Is(err, ErrChanged) {
 		t.Fatalf("Chown of an immutable file: %v, want EPERM", err)
@@ -63,7 +29,9 @@ func TestChownRefusedByTheOS(t *testing.T) {
 	if got := f.owner(t, "home/a/f"); got != "0:7" {
 		t.Fatalf("a/f: %s", got)
 	}
-	setFlags(f.path("home/a/f"), 0)
+	if err := allow(); err != nil {
+		t.Fatal(err)
+	}
 	if err := Chown(f.home, es[0], uid, gid); err != nil {
 		t.Fatal(err)
 	}

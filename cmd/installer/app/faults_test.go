@@ -175,15 +175,7 @@ func TestAllOrNothing(t *testing.T) {
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			prepare := func() string {
-				root := newRoot(t)
-				for _, s := range sc.setup {
-					if code, errOut, _ := run(t, root, 0, s...); code != 0 {
-						t.Fatalf("setup %v: exit %d: %s", s, code, errOut)
-					}
-				}
-				return root
-			}
+			prepare := preparer(t, sc.setup)
 			_, _, total := run(t, prepare(), 0, sc.run...)
 			for n := 1; ; n++ {
 				root := prepare()
@@ -346,4 +338,20 @@ func listingExcept(t *testing.T, root, skip string) string {
 		keep = append(keep, l)
 	}
 	return strings.Join(keep, "\n")
+}
+
+// preparer returns a function that makes a new sample root and runs the
+// setup commands on it (each must succeed): the state a scenario starts
+// from, made again for every run.
+func preparer(t *testing.T, setup [][]string) func() string {
+	t.Helper()
+	return func() string {
+		root := newRoot(t)
+		for _, s := range setup {
+			if code, errOut, _ := run(t, root, 0, s...); code != 0 {
+				t.Fatalf("setup %v: exit %d: %s", s, code, errOut)
+			}
+		}
+		return root
+	}
 }

@@ -143,15 +143,7 @@ func TestInterruptAtEachBoundary(t *testing.T) {
 		{"uninstall", [][]string{fullInstall}, []string{"uninstall"}},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
-			prepare := func() string {
-				root := newRoot(t)
-				for _, s := range sc.setup {
-					if code, errOut, _ := run(t, root, 0, s...); code != 0 {
-						t.Fatalf("setup %v: exit %d: %s", s, code, errOut)
-					}
-				}
-				return root
-			}
+			prepare := preparer(t, sc.setup)
 			// at < 0: no signal, only the boundaries logged.
 			runAt := func(root string, at int, sig string) (code int, stderr string, reached []string) {
 				opLog := root + ".ops"
