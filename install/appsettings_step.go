@@ -21,7 +21,6 @@ import (
 	"github.com/macfleet/installer/install/users"
 )
 
-const appSettingsStep = StepAppSettings
 
 // appSkip is the state of an app-settings step the OS refused at apply
 // time (EPERM or EACCES: macOS's protection of app group containers):
@@ -58,7 +57,7 @@ func (p *planner) planAppSettings(u users.User) error {
 	if !p.opts.AppSettings {
 		return nil
 	}
-	return p.planAppValues(appSettingsStep, u, appsettings.Wanted(p.appWant()))
+	return p.planAppValues(StepAppSettings, u, appsettings.Wanted(p.appWant()))
 }
 
 // planAppValues sets want in whichever store file exists (both when both
@@ -116,7 +115,7 @@ func (p *planner) skipAppStep(file string, err error) {
 		return
 	}
 	for _, it := range p.old.Receipt {
-		if it.Step == appSettingsStep && !p.hasItem(it.Kind, it.Path) {
+		if it.Step == StepAppSettings && !p.hasItem(it.Kind, it.Path) {
 			p.receipt = append(p.receipt, it)
 		}
 	}
@@ -299,13 +298,13 @@ func (p *planner) tolerateOSRefusal(n int, warning func(file string, err error) 
 func (p *planner) receiptSkippingApp() []Item {
 	var out []Item
 	for _, it := range p.receipt {
-		if it.Step != appSettingsStep {
+		if it.Step != StepAppSettings {
 			out = append(out, it)
 		}
 	}
 	if p.old != nil {
 		for _, it := range p.old.Receipt {
-			if it.Step == appSettingsStep {
+			if it.Step == StepAppSettings {
 				out = append(out, it)
 			}
 		}

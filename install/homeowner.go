@@ -84,7 +84,7 @@ func RootOwnedInHome(fsys rootfs.FS, d product.Descriptor, home string, limit in
 // changed since the plan is a warning, not a failure; uninstall never
 // gives anything back to root, but a failed run's rollback does.
 func (p *planner) planHomeOwnership() error {
-	const step = "home-ownership"
+	const step = StepHomeOwnership
 	if !p.env.applyOwnership() {
 		return nil // offline, not root: ownership is not applied (warned once)
 	}

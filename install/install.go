@@ -167,7 +167,7 @@ func (r *Result) afterApply() {
 	r.Warnings = append(r.Warnings, s.warning)
 	kept := r.Ops[:0:0]
 	for _, op := range r.Ops {
-		if op.Step != appSettingsStep {
+		if op.Step != StepAppSettings {
 			kept = append(kept, op)
 		}
 	}

@@ -93,7 +93,7 @@ func (p *planner) planSetup(u users.User, old *SetupState, oldBytes []byte) erro
 		func() error { return p.planLinks(u) },
 		func() error { return p.planPath(u) },
 		func() error { return p.planContext(u) },
-		func() error { return p.planAppValues(appSettingsStep, u, appsettings.UserMode()) },
+		func() error { return p.planAppValues(StepAppSettings, u, appsettings.UserMode()) },
 	} {
 		if err := step(); err != nil {
 			return err

@@ -95,7 +95,7 @@ func (s *SetupState) items(u users.User) ([]Item, error) {
 			return nil, fmt.Errorf("receipt item %d: %q is not a path inside the home %s", i, it.Path, u.Home)
 		}
 		switch it.Step {
-		case "links", "path", "context", appSettingsStep:
+		case "links", "path", "context", StepAppSettings:
 		default:
 			return nil, fmt.Errorf("receipt item %d: unknown step %q", i, it.Step)
 		}

@@ -108,7 +108,7 @@ func (r *StatusReport) judgeFirstLaunch(env *Env, opts Options, u users.User) {
 		return
 	}
 	for i := range r.Components {
-		if c := &r.Components[i]; c.Name == appSettingsStep && c.OK {
+		if c := &r.Components[i]; c.Name == StepAppSettings && c.OK {
 			if d := p.appSettingsDrift(u); len(d) > 0 {
 				c.OK, c.Drift = false, d
 			}
