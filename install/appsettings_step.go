@@ -21,7 +21,6 @@ import (
 	"github.com/macfleet/installer/install/users"
 )
 
-
 // appSkip is the state of an app-settings step the OS refused at apply
 // time (EPERM or EACCES: macOS's protection of app group containers):
 // the step's remaining ops do nothing, what it did is undone, and the
